@@ -1,0 +1,280 @@
+"""Markdown -> safe HTML, in one pure function.
+
+One configured markdown-it-py (CommonMark, tables, strikethrough, footnotes, heading ids that
+work for Korean) and one nh3 allowlist sanitizer. Every body the site shows or syndicates goes
+through :meth:`Renderer.render`; nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+SUMMARY_CHARS = 200
+
+IFRAME_HOSTS = (
+    "youtube.com",
+    "youtube-nocookie.com",
+    "wordpress.tv",
+    "videopress.com",
+    "video.wordpress.com",
+)
+IFRAME_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
+    "s", "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}  # fmt: skip
+ATTRIBUTES = {
+    "a": {"href", "title", "id", "rel"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "iframe": {"src", "title", "width", "height", "allowfullscreen"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start", "reversed"},
+    "li": {"id", "value"},
+    "sup": {"id"},
+    "section": {"id"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "time": {"datetime"},
+    "abbr": {"title"},
+    "code": {"class"},
+}  # fmt: skip
+SAFE_REL = {
+    "noopener",
+    "noreferrer",
+    "nofollow",
+    "ugc",
+    "footnote",
+    "footnote-ref",
+    "footnote-backref",
+}
+DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=\s]*\Z", re.IGNORECASE)
+ID_RE = re.compile(r"[^\W\d_][\w\-:.]{0,80}", re.UNICODE)
+# Ids a heading may not take: they would shadow names scripts and the page rely on.
+RESERVED_IDS = {"main", "content", "top", "site-header", "site-footer", "search", "toc"}
+
+_A_TAG = re.compile(r'<a((?:\s[\w-]+(?:="[^"]*")?)*)>')
+_HREF = re.compile(r'\shref="([^"]*)"')
+_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.DOTALL)
+_IFRAME = re.compile(r"<iframe[^>]*\ssrc=\"([^\"]*)\"[^>]*>.*?</iframe>", re.DOTALL)
+_TITLE_ATTR = re.compile(r'\stitle="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one Markdown body becomes: safe HTML plus the facts pages and feeds need."""
+
+    html: str
+    summary: str  # plain text, at most SUMMARY_CHARS characters
+    image: str  # first image's URL, as written (may be relative); "" when none
+    image_alt: str
+    chars: int  # letters and digits of the visible text, for reading time
+
+
+def heading_slug(text: str) -> str:
+    """A heading id that keeps Hangul: "설치 방법 (6.9)" -> "설치-방법-69"."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
+    slug = re.sub(r"[\s_-]+", "-", text).strip("-")
+    if not slug or slug[0].isdigit() or slug in RESERVED_IDS:
+        slug = f"h-{slug}" if slug else "section"
+    return slug
+
+
+def _iframe_allowed(src: str) -> bool:
+    parts = urlsplit(src.strip())
+    if parts.scheme != "https":
+        return False
+    host = (parts.hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in IFRAME_HOSTS)
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("href", "src", "cite"):
+        probe = re.sub(r"[\x00-\x20]", "", value).lower()
+        if probe.startswith("data:"):
+            return value if tag == "img" and attr == "src" and DATA_IMAGE.match(value.strip()) else None
+        if tag == "iframe" and attr == "src":
+            return value if _iframe_allowed(value) else None
+        return value
+    if attr == "id":
+        return value if ID_RE.fullmatch(value) and value not in RESERVED_IDS else None
+    if attr == "rel":
+        kept = [t for t in value.split() if t.lower() in SAFE_REL]
+        return " ".join(kept) or None
+    if attr == "class":
+        kept = [c for c in value.split() if re.fullmatch(r"language-[\w+#.-]{1,32}", c)]
+        return " ".join(kept) or None
+    if attr in ("width", "height", "colspan", "rowspan", "start", "value"):
+        return value if re.fullmatch(r"\d{1,4}%?", value.strip()) else None
+    return value
+
+
+def _md() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    return md
+
+
+def _plain(tokens: list[Token]) -> str:
+    out: list[str] = []
+    for t in tokens:
+        if t.type in ("text", "code_inline"):
+            out.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif t.type == "image":
+            continue
+        elif t.children:
+            out.append(_plain(t.children))
+    return "".join(out)
+
+
+def trim(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Trim plain text to ``limit`` characters on a word boundary, ending in "…" when cut."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:·") + "…"
+
+
+class Renderer:
+    """A configured Markdown pipeline for one site (its base path decides root-relative links)."""
+
+    def __init__(self, base_path: str = "/", site_host: str = ""):
+        self.base_path = base_path
+        self.site_host = site_host
+        self.md = _md()
+        self.cleaner = nh3.Cleaner(
+            tags=TAGS,
+            clean_content_tags={
+                "script",
+                "style",
+                "template",
+                "noscript",
+                "textarea",
+                "title",
+                "xmp",
+            },
+            attributes=ATTRIBUTES,
+            attribute_filter=_attribute_filter,
+            link_rel=None,
+            url_schemes={"http", "https", "mailto", "data"},
+            url_relative=self._relative,
+            set_tag_attribute_values={
+                "img": {"loading": "lazy", "decoding": "async"},
+                "iframe": {"sandbox": IFRAME_SANDBOX, "loading": "lazy"},
+            },
+            strip_comments=True,
+        )
+
+    def _relative(self, url: str) -> str | None:
+        if url.startswith("/") and not url.startswith("//"):
+            return self.base_path + url[1:]
+        return url
+
+    def sanitize(self, html: str) -> str:
+        """Allowlist-clean raw HTML; add rel="noopener" to external links; drop disallowed iframes."""
+        clean = self.cleaner.clean(html)
+        clean = _EMPTY_IFRAME.sub("", clean)
+        return _A_TAG.sub(self._rel, clean)
+
+    def _rel(self, match: re.Match[str]) -> str:
+        attrs = match.group(1)
+        href = _HREF.search(attrs)
+        if not href or not re.match(r"https?://", href.group(1)):
+            return match.group(0)
+        host = (urlsplit(href.group(1).replace("&amp;", "&")).hostname or "").lower()
+        if self.site_host and host == self.site_host:
+            return match.group(0)
+        if ' rel="' in attrs:
+            attrs = re.sub(
+                r'\srel="([^"]*)"',
+                lambda m: ' rel="' + " ".join(dict.fromkeys(["noopener", *m.group(1).split()])) + '"',
+                attrs,
+            )
+        else:
+            attrs += ' rel="noopener"'
+        return f"<a{attrs}>"
+
+    def render(self, text: str) -> Rendered:
+        """Markdown -> :class:`Rendered`. Template syntax such as ``{{ x }}`` stays literal text."""
+        text = text.replace("\x00", "\ufffd")
+        tokens = self.md.parse(text)
+        html = self.md.renderer.render(tokens, self.md.options, {})
+        summary = ""
+        image = image_alt = ""
+        chars = 0
+        for i, tok in enumerate(tokens):
+            if tok.type != "inline" or not tok.children:
+                continue
+            plain = _plain(tok.children)
+            chars += sum(1 for ch in plain if ch.isalnum())
+            if not summary and i > 0 and tokens[i - 1].type == "paragraph_open" and plain.strip():
+                summary = trim(plain)
+            if not image:
+                for child in tok.children:
+                    if child.type == "image":
+                        image = str(child.attrs.get("src", ""))
+                        image_alt = _plain(child.children or [])
+                        break
+        if not image:
+            found = re.search(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?", html)
+            if found:
+                image, image_alt = found.group(1), found.group(2) or ""
+        return Rendered(self.sanitize(html), summary, image, image_alt, chars)
+
+
+def feed_html(html: str, page_url: str) -> str:
+    """Sanitized page HTML -> feed content: absolute URLs, embeds as plain links.
+
+    Feed readers drop iframes and cannot resolve relative URLs, so the W3C validator warns on
+    both; this is called only for the few posts a feed carries.
+    """
+
+    def link(match: re.Match[str]) -> str:
+        src = match.group(1)
+        title = _TITLE_ATTR.search(match.group(0))
+        label = title.group(1) if title else src
+        return f'<p><a href="{src}">{label}</a></p>'
+
+    html = _IFRAME.sub(link, html)
+    return _absolutizer(page_url).clean(html)
+
+
+@lru_cache(maxsize=64)
+def _absolutizer_for_base(base: str) -> nh3.Cleaner:
+    attributes = {k: set(v) | ({"loading", "decoding"} if k == "img" else set()) for k, v in ATTRIBUTES.items()}
+    return nh3.Cleaner(
+        tags=TAGS - {"iframe"},
+        attributes=attributes,
+        link_rel=None,
+        url_schemes={"http", "https", "mailto", "data"},
+        url_relative=("rewrite_with_base", base),
+        strip_comments=True,
+    )
+
+
+def _absolutizer(page_url: str) -> nh3.Cleaner:
+    return _absolutizer_for_base(page_url)
