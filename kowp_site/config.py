@@ -76,6 +76,7 @@ class Config:
     date_format: str = "{year}년 {month}월 {day}일"
     reading_speed: int = 500
     default_image: str = "images/og-default.png"
+    embeds: str = "link"
     categories: dict[str, Category] = field(default_factory=dict)
     menu: tuple[MenuItem, ...] = ()
     check: CheckConfig = CheckConfig()
@@ -98,7 +99,9 @@ class Config:
         found = self.categories.get(key)
         if found is not None:
             return found
-        return Category(name=english.strip(), slug=slugify_ascii(english) or "category")
+        # Unmapped: one slug for every spelling that differs only in case or spacing.
+        slug = re.sub(r"\W+", "", key) or "category"
+        return Category(name=english.strip(), slug=slug)
 
     def url(self, path: str) -> str:
         """Absolute URL of a site path such as ``2026/08/x/`` (no leading slash)."""
@@ -175,6 +178,10 @@ def _date_format(value: str) -> str | None:
     return None
 
 
+def _embeds(value: str) -> str | None:
+    return None if value in ("link", "iframe") else "must be link or iframe"
+
+
 def _threshold(value: float) -> str | None:
     return None if 0 <= value <= 1 else "must be between 0 and 1"
 
@@ -199,6 +206,7 @@ SCHEMA: dict[str, Option] = {
     "date_format": Option(str, "How dates are shown, with {year}, {month} and {day}.", _date_format),
     "reading_speed": Option(int, "Characters read per minute, for the reading-time estimate.", _positive),
     "default_image": Option(str, "Theme static image used for link cards when a post has none."),
+    "embeds": Option(str, "Video embeds: link (a plain link, no third-party request) or iframe.", _embeds),
     "categories": Option(dict, "English category -> { name = Korean name, slug = URL slug }."),
     "menu": Option(list, "Header links: a list of { title, url }."),
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
@@ -422,5 +430,5 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
         errors += [Problem(w.path, w.line, w.message, w.hint) for w in warnings]
         warnings = []
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError(errors + warnings)
     return Config(root=root, **values), warnings

@@ -179,15 +179,16 @@ class _Reader:
             self.problem(path, 1, "missing front matter", "start the file with a '---' line and the keys")
             return None
         try:
-            _, fm_text, body = handler.split(text)
+            fm_text, body = handler.split(text)
         except ValueError:
             self.problem(path, 1, "front matter is not closed", "end it with a '---' line")
             return None
         try:
             meta = yaml.load(fm_text, Loader=yaml.CSafeLoader) if fm_text.strip() else {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1
+            # Where an unclosed bracket or quote began is more useful than where the file ended.
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
             what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.problem(
                 path,
@@ -204,8 +205,9 @@ class _Reader:
             m = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
             if m and m.group(1) not in lines:
                 lines[m.group(1)] = n
-        body_line = fm_text.count("\n") + 3
-        return {str(k): v for k, v in meta.items()}, body.lstrip("\n"), lines, body_line
+        stripped = body.lstrip("\n")
+        body_line = fm_text.count("\n") + 1 + len(body) - len(stripped)
+        return {str(k): v for k, v in meta.items()}, stripped, lines, body_line
 
     def string(
         self,

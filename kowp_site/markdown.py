@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from urllib.parse import urlsplit
 
 import nh3
@@ -162,9 +163,10 @@ def trim(text: str, limit: int = SUMMARY_CHARS) -> str:
 class Renderer:
     """A configured Markdown pipeline for one site (its base path decides root-relative links)."""
 
-    def __init__(self, base_path: str = "/", site_host: str = ""):
+    def __init__(self, base_path: str = "/", site_host: str = "", embeds: str = "link"):
         self.base_path = base_path
         self.site_host = site_host
+        self.embeds = embeds  # "link": allowed iframes become plain links (no third-party request)
         self.md = _md()
         self.cleaner = nh3.Cleaner(
             tags=TAGS,
@@ -198,6 +200,8 @@ class Renderer:
         """Allowlist-clean raw HTML; add rel="noopener" to external links; drop disallowed iframes."""
         clean = self.cleaner.clean(html)
         clean = _EMPTY_IFRAME.sub("", clean)
+        if self.embeds == "link":
+            clean = embeds_as_links(clean)
         return _A_TAG.sub(self._rel, clean)
 
     def _rel(self, match: re.Match[str]) -> str:
@@ -246,21 +250,31 @@ class Renderer:
         return Rendered(self.sanitize(html), summary, image, image_alt, chars)
 
 
+def watch_url(src: str) -> str:
+    """An embed's address as a page a reader can open: YouTube embeds become watch URLs."""
+    found = re.match(r"https://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,20})(?:[?&#]|$)", src)
+    return f"https://www.youtube.com/watch?v={found.group(1)}" if found else src
+
+
+def embeds_as_links(html: str) -> str:
+    """Replace each (already sanitized) iframe by a paragraph linking to what it embedded."""
+
+    def link(match: re.Match[str]) -> str:
+        src = watch_url(match.group(1).replace("&amp;", "&"))
+        title = _TITLE_ATTR.search(match.group(0))
+        label = title.group(1) if title else "동영상 보기"
+        return f'<p class="embed"><a href="{escape(src)}">{label}</a></p>'
+
+    return _IFRAME.sub(link, html)
+
+
 def feed_html(html: str, page_url: str) -> str:
     """Sanitized page HTML -> feed content: absolute URLs, embeds as plain links.
 
     Feed readers drop iframes and cannot resolve relative URLs, so the W3C validator warns on
     both; this is called only for the few posts a feed carries.
     """
-
-    def link(match: re.Match[str]) -> str:
-        src = match.group(1)
-        title = _TITLE_ATTR.search(match.group(0))
-        label = title.group(1) if title else src
-        return f'<p><a href="{src}">{label}</a></p>'
-
-    html = _IFRAME.sub(link, html)
-    return _absolutizer(page_url).clean(html)
+    return _absolutizer_for_base(page_url).clean(embeds_as_links(html))
 
 
 @lru_cache(maxsize=64)
@@ -274,7 +288,3 @@ def _absolutizer_for_base(base: str) -> nh3.Cleaner:
         url_relative=("rewrite_with_base", base),
         strip_comments=True,
     )
-
-
-def _absolutizer(page_url: str) -> nh3.Cleaner:
-    return _absolutizer_for_base(page_url)

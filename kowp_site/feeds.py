@@ -1,0 +1,131 @@
+"""Published posts -> RSS 2.0, Atom 1.0 and JSON Feed 1.1 bytes. Pure: no disk writes.
+
+Items are the posts most recently *published in Korean* (``translated``), so a newly translated
+older post still reaches feed readers and the tools that syndicate the feed. Each item's id is the
+post's permanent Korean URL, which does not change when a title is edited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from html import escape
+
+from kowp_site import __version__
+from kowp_site.config import Config
+from kowp_site.markdown import feed_html
+from kowp_site.render import PostView
+
+
+def build_time(views: Sequence[PostView]) -> dt.datetime:
+    """The feed's "last updated": its newest item, else SOURCE_DATE_EPOCH, else the epoch."""
+    if views:
+        return max(v.published for v in views)
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def feed_order(views: Sequence[PostView], limit: int) -> list[PostView]:
+    return sorted(views, key=lambda v: (v.published, v.source.date, v.post.key.path), reverse=True)[:limit]
+
+
+def item_html(view: PostView) -> str:
+    """Full post HTML for a feed: absolute URLs, embeds as links, and the credits."""
+    credits = [f'원문: <a href="{escape(view.source.link)}">{escape(view.source.title)}</a>']
+    if view.source.author:
+        credits.append(f"글쓴이: {escape(view.source.author)}")
+    if view.translation and view.translation.translators:
+        credits.append("번역: " + ", ".join(escape(t) for t in view.translation.translators))
+    return feed_html(view.html, view.url) + "\n<p>" + " · ".join(credits) + "</p>"
+
+
+def _generator(config: Config, views: Sequence[PostView], self_url: str, title: str):  # noqa: ANN202
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.id(config.base_url)
+    fg.title(title)
+    fg.subtitle(config.description or title)
+    # feedgen takes the RSS <link> from the last link given, so the home page goes last.
+    fg.link(href=self_url, rel="self")
+    fg.link(href=config.base_url, rel="alternate")
+    fg.language(config.language)
+    fg.generator("kowp-site", version=__version__)
+    fg.image(url=config.url("static/" + config.default_image), title=title, link=config.base_url)
+    fg.logo(config.url("static/" + config.default_image))
+    fg.author({"name": config.title})
+    updated = build_time(views)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.pubDate(updated)
+    for view in views:
+        fe = fg.add_entry(order="append")
+        fe.id(view.url)
+        fe.guid(view.url, permalink=True)
+        fe.title(view.title)
+        fe.link(href=view.url, rel="alternate")
+        fe.description(view.summary or view.title)
+        fe.summary(view.summary or view.title)
+        fe.content(item_html(view), type="CDATA")
+        fe.published(view.published)
+        fe.updated(view.published)
+        fe.pubDate(view.published)
+        fe.author({"name": view.source.author or config.title})
+        fe.dc.dc_creator(view.source.author or config.title)
+        if view.translation:
+            for name in view.translation.translators:
+                fe.contributor({"name": name})
+                fe.dc.dc_contributor(name)
+        for cat in view.categories:
+            fe.category(term=cat.name, label=cat.name)
+    return fg
+
+
+def rss(config: Config, views: Sequence[PostView], path: str = "feed.xml", title: str = "") -> bytes:
+    """RSS 2.0 with full HTML in content:encoded."""
+    items = feed_order(views, config.feed_items)
+    return _generator(config, items, config.url(path), title or config.title).rss_str(pretty=True)
+
+
+def atom(config: Config, views: Sequence[PostView]) -> bytes:
+    items = feed_order(views, config.feed_items)
+    fg = _generator(config, items, config.url("atom.xml"), config.title)
+    # Atom content is escaped HTML, not CDATA.
+    for entry, view in zip(fg.entry(), items, strict=True):
+        entry.content(item_html(view), type="html")
+    return fg.atom_str(pretty=True)
+
+
+def json_feed(config: Config, views: Sequence[PostView]) -> bytes:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    items = []
+    for view in feed_order(views, config.feed_items):
+        item: dict[str, object] = {
+            "id": view.url,
+            "url": view.url,
+            "external_url": view.source.link,
+            "title": view.title,
+            "content_html": item_html(view),
+            "summary": view.summary,
+            "date_published": view.published.isoformat(),
+            "authors": [{"name": view.source.author or config.title}],
+            "tags": [c.name for c in view.categories],
+            "language": config.language,
+        }
+        if view.image:
+            item["image"] = view.image
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": config.title,
+        "home_page_url": config.base_url,
+        "feed_url": config.url("feed.json"),
+        "description": config.description,
+        "language": config.language,
+        "icon": config.url("static/" + config.default_image),
+        "items": items,
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,234 @@
+"""Posts and pages -> HTML strings through the theme's Jinja2 templates. Pure: no disk writes.
+
+Templates see typed views (:class:`PostView`, :class:`ListPage`), never a shared mutable dict.
+A site overrides single templates by putting them in ``themes/<theme>/templates/``; the bundled
+default theme fills in the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import jinja2
+
+from kowp_site import __version__
+from kowp_site.config import Category, Config
+from kowp_site.content import Page, Post
+from kowp_site.errors import KowpError
+from kowp_site.markdown import Rendered
+
+
+def bundled_theme() -> Path:
+    """The default theme shipped with kowp-site (inside the wheel, or beside the source tree)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise KowpError("the bundled default theme is missing; reinstall kowp-site")
+
+
+def theme_dirs(config: Config) -> list[Path]:
+    """Theme folders, most specific first: the site's chosen theme, then the bundled default."""
+    dirs: list[Path] = []
+    own = config.root / "themes" / config.theme
+    if own.is_dir():
+        dirs.append(own)
+    elif config.theme != "default":
+        raise KowpError(f"theme '{config.theme}' not found: create themes/{config.theme}/ or set theme = \"default\"")
+    default = bundled_theme()
+    if default.resolve() not in [d.resolve() for d in dirs]:
+        dirs.append(default)
+    return dirs
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    name: str
+    slug: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PostView:
+    """Everything a template shows about one post."""
+
+    post: Post
+    html: str
+    summary: str
+    image: str  # absolute URL or ""
+    image_alt: str
+    minutes: int
+    href: str
+    url: str
+    categories: tuple[CategoryView, ...]
+
+    @property
+    def title(self) -> str:
+        return self.post.title
+
+    @property
+    def status(self) -> str:
+        return self.post.status
+
+    @property
+    def source(self):  # noqa: ANN201 - the Source dataclass
+        return self.post.source
+
+    @property
+    def translation(self):  # noqa: ANN201 - the Translation dataclass
+        return self.post.translation
+
+    @property
+    def published(self) -> dt.datetime:
+        return self.post.published
+
+    @property
+    def outdated(self) -> bool:
+        return self.post.outdated
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a paginated list (home or a category)."""
+
+    posts: tuple[PostView, ...]
+    number: int
+    total: int
+    href: str
+    prev_href: str
+    next_href: str
+    path: str  # output path of the page's index.html folder
+
+
+def summary_of(post: Post, rendered: Rendered) -> str:
+    from kowp_site.markdown import trim
+
+    if post.translation and post.translation.summary:
+        return trim(post.translation.summary)
+    return rendered.summary
+
+
+def make_view(config: Config, post: Post, rendered: Rendered) -> PostView:
+    url = config.url(post.path)
+    image = urljoin(url, rendered.image) if rendered.image else ""
+    return PostView(
+        post=post,
+        html=rendered.html,
+        summary=summary_of(post, rendered),
+        image=image,
+        image_alt=rendered.image_alt,
+        minutes=max(1, math.ceil(rendered.chars / config.reading_speed)),
+        href=config.href(post.path),
+        url=url,
+        categories=tuple(category_view(config, c) for c in post.categories),
+    )
+
+
+def category_view(config: Config, category: Category) -> CategoryView:
+    return CategoryView(category.name, category.slug, config.href(f"category/{category.slug}/"))
+
+
+def paginate(config: Config, views: Sequence[PostView], base: str) -> list[ListPage]:
+    """Split ``views`` into pages: ``base`` (e.g. "" or "category/x/"), then ``base/page/N/``."""
+    per = config.posts_per_page
+    total = max(1, math.ceil(len(views) / per))
+
+    def path(n: int) -> str:
+        return base if n == 1 else f"{base}page/{n}/"
+
+    pages = []
+    for n in range(1, total + 1):
+        pages.append(
+            ListPage(
+                posts=tuple(views[(n - 1) * per : n * per]),
+                number=n,
+                total=total,
+                href=config.href(path(n)),
+                prev_href=config.href(path(n - 1)) if n > 1 else "",
+                next_href=config.href(path(n + 1)) if n < total else "",
+                path=path(n),
+            )
+        )
+    return pages
+
+
+class Templates:
+    """The Jinja2 environment of one build: autoescape on, undefined names are errors."""
+
+    def __init__(self, config: Config, *, drafts: bool = False, extra_head: str = ""):
+        self.config = config
+        self.dirs = theme_dirs(config)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["kdate"] = self.format_date
+        self.env.filters["isodate"] = lambda d: d.isoformat()
+        self.env.globals.update(
+            site=config,
+            href=config.href,
+            url=config.url,
+            drafts=drafts,
+            version=__version__,
+            extra_head=extra_head,
+            feeds=self.feed_links(),
+        )
+
+    def format_date(self, value: dt.datetime | dt.date) -> str:
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(self.config.tz)
+        return self.config.date_format.format(year=value.year, month=value.month, day=value.day)
+
+    def feed_links(self) -> list[dict[str, str]]:
+        c = self.config
+        return [
+            {"type": "application/rss+xml", "href": c.href("feed.xml"), "title": f"{c.title} (RSS)"},
+            {"type": "application/atom+xml", "href": c.href("atom.xml"), "title": f"{c.title} (Atom)"},
+            {"type": "application/feed+json", "href": c.href("feed.json"), "title": f"{c.title} (JSON Feed)"},
+        ]
+
+    def render(self, name: str, **context: object) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            raise KowpError(f"{where}:{line or ''}: template error: {exc}") from None
+
+    def static_dirs(self) -> list[Path]:
+        """Static folders, lowest priority first, so a site's own files win when copied last."""
+        return [d / "static" for d in reversed(self.dirs) if (d / "static").is_dir()]
+
+
+def render_post(t: Templates, view: PostView, prev: PostView | None, next_: PostView | None) -> str:
+    return t.render("post.html", post=view, prev=prev, next=next_, canonical=view.url)
+
+
+def render_list(t: Templates, page: ListPage, *, category: CategoryView | None = None) -> str:
+    return t.render("list.html", page=page, category=category, canonical=t.config.url(page.path))
+
+
+def render_page(t: Templates, page: Page, html: str) -> str:
+    return t.render("page.html", page=page, html=html, canonical=t.config.url(page.url_path))
+
+
+def render_archive(t: Templates, views: Sequence[PostView]) -> str:
+    years: dict[int, dict[int, list[PostView]]] = {}
+    for v in views:
+        d = v.source.date.astimezone(t.config.tz)
+        years.setdefault(d.year, {}).setdefault(d.month, []).append(v)
+    groups = [(y, [(m, years[y][m]) for m in sorted(years[y], reverse=True)]) for y in sorted(years, reverse=True)]
+    return t.render("archive.html", groups=groups, count=len(views), canonical=t.config.url("archive/"))
+
+
+def render_not_found(t: Templates) -> str:
+    return t.render("404.html", canonical=t.config.url("404.html"))
