@@ -1,0 +1,376 @@
+"""The only module that talks to the network: download the source feed, then write post stubs.
+
+Flow of :func:`fetch` (called by ``kowp-site fetch``): take the lock, download every page (with
+conditional GET, retries and a size limit), parse and convert every entry, decide what to write,
+and only then write all files at once (temporary files, then ``os.replace``). A translation file
+that exists is never written; en.md is rewritten only when its bytes change; the state file keeps
+only the feed's ETag and Last-Modified, so a second run over the same feed changes no byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from kowp_site import __version__, ui
+from kowp_site.config import Config
+from kowp_site.errors import KowpError, Problem
+from kowp_site.fetch_plan import STATE_FILE, Item, Write, apply, lock, plan, read_state, state_bytes
+from kowp_site.importer import EmptyFeed, Entry, Feed, convert, parse_feed
+
+MAX_BYTES = 20 * 1024 * 1024  # largest feed page accepted (the real News feed is ~1 MB)
+TIMEOUT = 30.0  # seconds to connect, and between two chunks of the answer
+RETRIES = 3  # extra attempts after a connection error, a timeout, 5xx or 429
+BACKOFF = 2.0  # seconds before the first retry; doubles each time
+MAX_RETRY_AFTER = 120.0  # longest Retry-After honoured, in seconds
+MAX_PAGES = 10_000  # safety stop for --all
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class FetchError(KowpError):
+    """The feed could not be downloaded; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What ``kowp-site fetch`` was asked to do."""
+
+    feed: str = ""  # empty: the configured source_feed
+    pages: int = 1
+    all_pages: bool = False
+    since: dt.date | None = None
+    from_file: Path | None = None
+    dry_run: bool = False
+    max_bytes: int = MAX_BYTES
+    timeout: float = TIMEOUT
+    retries: int = RETRIES
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int  # 200, 304 or 404
+    body: bytes = b""
+    etag: str = ""
+    last_modified: str = ""
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    new: tuple[Item, ...] = ()
+    updated: tuple[Item, ...] = ()
+    unchanged: tuple[Item, ...] = ()
+    skipped: tuple[Item, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    not_modified: bool = False  # the server answered 304: nothing to do
+    dry_run: bool = False
+    written: tuple[str, ...] = ()  # files written (or, with --dry-run, that would be), root-relative
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated)
+
+    def as_json(self) -> dict[str, Any]:
+        def items(group: tuple[Item, ...]) -> list[dict[str, str]]:
+            return [{"title": i.title, "path": i.path, **({"reason": i.reason} if i.reason else {})} for i in group]
+
+        return {
+            "changed": self.changed,
+            "not_modified": self.not_modified,
+            "dry_run": self.dry_run,
+            "new": items(self.new),
+            "updated": items(self.updated),
+            "unchanged": items(self.unchanged),
+            "skipped": items(self.skipped),
+        }
+
+
+def user_agent(config: Config) -> str:
+    return f"kowp-site/{__version__} (+{config.repo_url})" if config.repo_url else f"kowp-site/{__version__}"
+
+
+def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, min(when.timestamp() - now(), MAX_RETRY_AFTER))
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "the server did not answer in time"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({exc})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the connection broke off ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Http:
+    """A polite HTTP client: timeouts, size limit, gzip, retries with backoff, Retry-After."""
+
+    def __init__(
+        self,
+        agent: str,
+        *,
+        timeout: float = TIMEOUT,
+        max_bytes: int = MAX_BYTES,
+        retries: int = RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.max_bytes = max_bytes
+        self.retries = retries
+        self.sleep = sleep
+        self.client = httpx.Client(
+            headers={
+                "User-Agent": agent,
+                "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+                "Accept-Encoding": "gzip",
+            },
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, url: str, *, etag: str = "", last_modified: str = "", missing_ok: bool = False) -> Reply:
+        """GET ``url``. Returns 200 (body), 304, or 404 when ``missing_ok``; raises FetchError otherwise."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            wait = BACKOFF * 2**attempt
+            try:
+                with self.client.stream("GET", url, headers=headers) as response:
+                    status = response.status_code
+                    if status == 304:
+                        return Reply(304, etag=etag, last_modified=last_modified)
+                    if status == 404 and missing_ok:
+                        return Reply(404)
+                    if status in RETRY_STATUSES:
+                        if attempt >= self.retries:
+                            raise FetchError(
+                                f"{url}: the server answered {status} {response.reason_phrase} "
+                                f"{attempt + 1} times — try again later; nothing was written"
+                            )
+                        wait = (
+                            _retry_after(response.headers.get("Retry-After"))
+                            if status in (429, 503) and response.headers.get("Retry-After")
+                            else wait
+                        )
+                        raise _Retry(wait)
+                    if status != 200:
+                        raise FetchError(
+                            f"{url}: the server answered {status} {response.reason_phrase}; nothing was written"
+                        )
+                    body = self._read(url, response)
+                    return Reply(
+                        200,
+                        body,
+                        response.headers.get("ETag", ""),
+                        response.headers.get("Last-Modified", ""),
+                        response.headers.get("Content-Type", ""),
+                    )
+            except _Retry as retry:
+                wait = retry.wait
+            except httpx.TransportError as exc:
+                if attempt >= self.retries:
+                    raise FetchError(f"{url}: {_describe(exc)}, {attempt + 1} attempts; nothing was written") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{url}: {_describe(exc)}; nothing was written") from None
+            attempt += 1
+            self.sleep(wait)
+
+    def _read(self, url: str, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        limit = self.max_bytes
+        too_big = f"{url}: the feed is larger than the limit of {limit:,} bytes — raise it with --max-size"
+        if declared.isdigit() and int(declared) > limit and not response.headers.get("Content-Encoding"):
+            raise FetchError(too_big)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # decoded: the limit also stops a gzip bomb
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(too_big)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+class _Retry(Exception):
+    def __init__(self, wait: float):
+        self.wait = wait
+
+
+def page_url(url: str, page: int) -> str:
+    """WordPress feed pagination: ``…/feed/?paged=2``."""
+    if page == 1:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "paged"]
+    query.append(("paged", str(page)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _download(
+    config: Config, options: Options, url: str, saved: dict[str, str], sleep: Callable[[float], None]
+) -> tuple[list[Feed], dict[str, str] | None]:
+    """Every requested page of the feed, parsed. ``(feeds, validators)``; validators None on 304.
+
+    Conditional GET is used for a plain one-page fetch (the scheduled job); a backfill reads all.
+    """
+    limit = MAX_PAGES if options.all_pages else max(1, options.pages)
+    conditional = limit == 1
+    http = Http(
+        user_agent(config), timeout=options.timeout, max_bytes=options.max_bytes, retries=options.retries, sleep=sleep
+    )
+    feeds: list[Feed] = []
+    validators: dict[str, str] = {}
+    seen: set[str] = set()
+    try:
+        with ui.progress("Reading feed pages", None if options.all_pages else limit, enabled=limit > 1) as bar:
+            for number in range(1, limit + 1):
+                address = page_url(url, number)
+                reply = http.get(
+                    address,
+                    etag=saved.get("etag", "") if conditional else "",
+                    last_modified=saved.get("last_modified", "") if conditional else "",
+                    missing_ok=number > 1,
+                )
+                if reply.status == 304:
+                    return [], None
+                if reply.status == 404:
+                    break  # past the last page of the archive
+                if number == 1:
+                    validators = {"etag": reply.etag, "last_modified": reply.last_modified}
+                try:
+                    feed = parse_feed(reply.body, address, reply.content_type)
+                except EmptyFeed:
+                    if number == 1:
+                        raise
+                    break
+                ids = {e.guid or e.link for e in feed.entries}
+                if number > 1 and ids <= seen:
+                    break  # the server ignores ?paged and repeats the first page
+                seen |= ids
+                feeds.append(feed)
+                bar.advance(bar.task_ids[0])
+                if options.since and all(e.date and e.date.date() < options.since for e in feed.entries):
+                    break  # newest first: older pages hold nothing newer
+    finally:
+        http.close()
+    return feeds, validators
+
+
+def _read_file(path: Path, max_bytes: int) -> Feed:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise KowpError(
+                f"{path}: the file is larger than the limit of {max_bytes:,} bytes — raise it with --max-size"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KowpError(f"{path}: cannot read the feed file ({exc.strerror or exc})") from None
+    return parse_feed(data, str(path))
+
+
+def _entries(feeds: list[Feed], since: dt.date | None) -> list[Entry]:
+    entries: list[Entry] = []
+    for feed in feeds:
+        for entry in feed.entries:
+            if since and entry.date and entry.date.date() < since:
+                continue
+            entries.append(entry)
+    return entries
+
+
+def fetch(config: Config, options: Options, *, sleep: Callable[[float], None] = time.sleep) -> Summary:
+    """Download (or read) the feed and write new and changed posts. Raises KowpError; writes nothing then."""
+    if config.language == "en":
+        raise KowpError("language 'en' would make translations overwrite en.md — set language to the translation's")
+    content_dir = config.content_dir
+    if not options.dry_run:
+        content_dir.mkdir(parents=True, exist_ok=True)
+    with nullcontext() if options.dry_run else lock(content_dir):
+        return _fetch(config, options, sleep)
+
+
+def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> Summary:
+    root = config.root
+    content_dir = config.content_dir
+    state, notes = read_state(content_dir)
+    warnings = [Problem(f"content/{STATE_FILE}", None, note, severity="warning") for note in notes]
+    new_state = {url: dict(values) for url, values in state.items()}
+    if options.from_file is not None:
+        feeds = [_read_file(options.from_file, options.max_bytes)]
+        where = str(options.from_file)
+    else:
+        url = options.feed or config.source_feed
+        where = url
+        feeds, validators = _download(config, options, url, state.get(url, {}), sleep)
+        if validators is None:
+            return Summary(not_modified=True, dry_run=options.dry_run, warnings=tuple(warnings))
+        new_state[url] = {k: v for k, v in validators.items() if v}
+        if not new_state[url]:
+            del new_state[url]
+    for feed in feeds:
+        warnings += [Problem(where, None, w, severity="warning") for w in feed.warnings]
+    entries = _entries(feeds, options.since)
+    for entry in entries:
+        if not entry.guid and entry.link:
+            warnings.append(
+                Problem(
+                    where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
+                )
+            )
+    decided = plan(config, [convert(e) for e in entries])
+    for item in decided.skipped:
+        warnings.append(
+            Problem(
+                where,
+                None,
+                f"skipped {item.title!r} ({item.path or 'no link'}): {item.reason}",
+                "fix the entry upstream or add the post by hand",
+                "warning",
+            )
+        )
+    writes = list(decided.writes)
+    state_path = content_dir / STATE_FILE
+    data = state_bytes(new_state) if new_state or state_path.exists() else b""
+    old = state_path.read_bytes() if state_path.is_file() else None
+    if data and data != old:
+        writes.append(Write(state_path, data))
+    if not options.dry_run:
+        apply(writes)
+    return Summary(
+        new=decided.new,
+        updated=decided.updated,
+        unchanged=decided.unchanged,
+        skipped=decided.skipped,
+        warnings=tuple(warnings),
+        dry_run=options.dry_run,
+        written=tuple(w.path.relative_to(root).as_posix() for w in writes),
+    )

@@ -1,0 +1,264 @@
+"""What ``kowp-site fetch`` writes, decided before anything is written, then written all at once.
+
+:func:`plan` compares converted posts with the files on disk (no writes); :func:`apply` writes the
+whole batch: every file to a temporary file first, then ``os.replace`` each into place, so an
+error half-way leaves ``content/`` as it was. Translation files are created only when absent,
+and never replaced. Also here: the lock that keeps two fetches apart, and the state file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kowp_site.config import Config
+from kowp_site.content import post_dirs
+from kowp_site.errors import KowpError
+from kowp_site.importer import Converted, Skipped
+from kowp_site.paths import UnsafePath, inside
+
+STATE_FILE = ".fetch-state.json"
+LOCK_FILE = ".fetch.lock"
+_FRONT = re.compile(rb"\A(?:\xef\xbb\xbf)?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One post in the summary: its title and folder (relative to the site root)."""
+
+    title: str
+    path: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Write:
+    path: Path
+    data: bytes
+    create_only: bool = False  # a translation stub: never replaces an existing file
+
+
+@dataclass(frozen=True)
+class Plan:
+    writes: tuple[Write, ...]
+    new: tuple[Item, ...]
+    updated: tuple[Item, ...]
+    unchanged: tuple[Item, ...]
+    skipped: tuple[Item, ...]
+
+
+# --- the lock and the state file ------------------------------------------------------------
+
+
+@contextmanager
+def lock(content_dir: Path) -> Iterator[None]:
+    """Hold ``content/.fetch.lock`` for the whole run; a second fetch stops at once."""
+    path = content_dir / LOCK_FILE
+    busy = KowpError(
+        f"{path}: another `kowp-site fetch` is running on this site — wait for it to finish"
+        " (if none is, delete this file)"
+    )
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): an exclusive-create lock file
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+        return
+    for _ in range(10):
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise busy from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the previous holder removed the file after we opened it: open it again
+    else:  # pragma: no cover - only under heavy contention
+        raise busy
+    try:
+        yield
+    finally:
+        # Removed while still held, so no lock file is left behind for Git to see.
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def read_state(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """ETag and Last-Modified per feed URL; an unreadable state file only costs one full download."""
+    path = content_dir / STATE_FILE
+    if not path.is_file():
+        return {}, []
+    try:
+        feeds = json.loads(path.read_text(encoding="utf-8"))["feeds"]
+        return {
+            str(url): {k: str(v) for k, v in values.items() if k in ("etag", "last_modified") and v}
+            for url, values in feeds.items()
+        }, []
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return {}, [f"{STATE_FILE} is unreadable ({type(exc).__name__}: {exc}); it will be rewritten"]
+
+
+def state_bytes(feeds: dict[str, dict[str, str]]) -> bytes:
+    """The state file: only validators, sorted, so an unchanged feed leaves it byte-identical."""
+    clean = {url: {k: v for k, v in sorted(values.items()) if v} for url, values in sorted(feeds.items())}
+    return (json.dumps({"feeds": clean}, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def guids_on_disk(config: Config) -> dict[str, str]:
+    """guid -> ``YYYY/MM/slug`` of every en.md already in content/posts."""
+    found: dict[str, str] = {}
+    for year, month, slug, folder in post_dirs(config.content_dir / "posts"):
+        try:
+            match = _FRONT.match((folder / "en.md").read_bytes())
+            meta = yaml.load(match.group(1), Loader=yaml.CSafeLoader) if match else None
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(meta, dict):
+            guid = meta.get("guid") or meta.get("link")
+            if isinstance(guid, str) and guid:
+                found.setdefault(guid, f"{year}/{month}/{slug}")
+    return found
+
+
+def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
+    """Decide every write by comparing bytes with the files on disk. Reads only."""
+    content_dir = config.content_dir
+    on_disk = guids_on_disk(config)
+    planned: dict[str, str] = {}  # key path -> guid, for this run
+    planned_guids: dict[str, str] = {}  # guid -> key path, for this run
+    writes: list[Write] = []
+    new: list[Item] = []
+    updated: list[Item] = []
+    unchanged: list[Item] = []
+    skipped: list[Item] = []
+    for result in results:
+        if isinstance(result, Skipped):
+            skipped.append(Item(result.title, result.link, result.reason))
+            continue
+        key = result.key.path
+        shown = f"content/posts/{key}"
+        if planned_guids.get(result.guid) == key:
+            continue  # the same post on two feed pages
+        if key in planned:
+            skipped.append(Item(result.title, shown, "another entry of the feed has the same folder"))
+            continue
+        if result.guid in planned_guids:
+            skipped.append(Item(result.title, shown, f"guid {result.guid} is also used by another entry"))
+            continue
+        elsewhere = on_disk.get(result.guid)
+        if elsewhere and elsewhere != key:
+            skipped.append(
+                Item(
+                    result.title,
+                    shown,
+                    f"this post (guid {result.guid}) is already in content/posts/{elsewhere}; "
+                    f"if its address changed, move that folder with `git mv` to {shown}",
+                )
+            )
+            continue
+        try:
+            folder = inside(content_dir, "posts", f"{result.key.year:04d}", f"{result.key.month:02d}", result.key.slug)
+        except UnsafePath as exc:
+            skipped.append(Item(result.title, "", f"unsafe folder: {exc}"))
+            continue
+        planned[key] = result.guid
+        planned_guids[result.guid] = key
+        source = folder / "en.md"
+        translation = folder / f"{config.language}.md"
+        old = source.read_bytes() if source.is_file() else None
+        item = Item(result.title, shown)
+        post_writes = []
+        if old != result.source:
+            post_writes.append(Write(source, result.source))
+        if not translation.exists():
+            post_writes.append(Write(translation, result.stub, create_only=True))
+        writes += post_writes
+        if old is None:
+            new.append(item)
+        elif post_writes:
+            updated.append(item)
+        else:
+            unchanged.append(item)
+    return Plan(tuple(writes), tuple(new), tuple(updated), tuple(unchanged), tuple(skipped))
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _make_parents(path: Path, made: list[Path]) -> None:
+    missing: list[Path] = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        made.append(folder)
+
+
+def apply(writes: tuple[Write, ...] | list[Write]) -> None:
+    """Write the batch all-or-nothing: every temporary file first, then one rename each.
+
+    If any temporary file cannot be written, they are all removed (with the folders made for
+    them) and content/ is as it was.
+    """
+    staged: list[tuple[Path, Write]] = []
+    made: list[Path] = []
+    try:
+        for write in writes:
+            _make_parents(write.path, made)
+            fd, name = tempfile.mkstemp(prefix=f".{write.path.name}.", suffix=".tmp", dir=write.path.parent)
+            staged.append((Path(name), write))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(write.data)
+            os.chmod(name, 0o644)
+    except OSError as exc:
+        _discard(staged, made)
+        raise KowpError(f"could not write {exc.filename or ''}: {exc.strerror or exc}; nothing was changed") from None
+    except BaseException:
+        _discard(staged, made)
+        raise
+    for temp, write in staged:
+        if write.create_only:
+            try:
+                os.link(temp, write.path)  # fails if a translator created the file meanwhile
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not write.path.exists():
+                    os.replace(temp, write.path)
+            finally:
+                temp.unlink(missing_ok=True)
+        else:
+            os.replace(temp, write.path)
+
+
+def _discard(staged: list[tuple[Path, Write]], made: list[Path]) -> None:
+    for temp, _ in staged:
+        temp.unlink(missing_ok=True)
+    for folder in reversed(made):
+        with suppress(OSError):
+            folder.rmdir()
