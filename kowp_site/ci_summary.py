@@ -5,7 +5,7 @@ Only the workflows call this module (nothing else imports it)::
     python -m kowp_site.ci_summary pr --changed FILE --check FILE [--preview-artifact NAME]
         ci.yml: prints the job summary in Markdown: the posts a pull request adds or changes, their
         status, and what `kowp-site check --json` found in them.
-    python -m kowp_site.ci_summary fetch --report FILE --body FILE [--token own|default]
+    python -m kowp_site.ci_summary fetch --report FILE --body FILE [--default-token]
         fetch.yml: reads `kowp-site fetch --json`, decides whether a pull request is needed, writes
         its body to FILE and prints ``changed=``, ``title=`` and ``commit=`` lines for $GITHUB_OUTPUT.
 
@@ -319,10 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--report", type=Path, required=True, metavar="FILE", help="kowp-site fetch --json output")
     fetch.add_argument("--body", type=Path, required=True, metavar="FILE", help="where to write the pull request body")
     fetch.add_argument(
-        "--token",
-        choices=("own", "default"),
-        default="own",
-        help="'default' when the pull request is opened with GITHUB_TOKEN, so the body says how to start CI",
+        "--default-token",
+        action="store_true",
+        help="the pull request is opened with GITHUB_TOKEN, so its body says how to start CI by hand",
     )
     return parser
 
@@ -332,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fetch":
             report = json.loads(args.report.read_text(encoding="utf-8"))
-            pull = fetch_pull_request(report, own_token=args.token == "own")
+            pull = fetch_pull_request(report, own_token=not args.default_token)
             if pull is None:
                 args.body.write_text("`kowp-site fetch`: 새 글도 수정된 원문도 없습니다.\n", encoding="utf-8")
                 print("changed=false")
