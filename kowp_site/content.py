@@ -46,6 +46,7 @@ TRANSLATION_KEYS = (
     "summary",
 )
 PAGE_KEYS = ("title", "summary", "draft")
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
 HASH_RE = re.compile(r"sha256:[0-9a-f]{64}")
 # Names the site itself uses at its top level; a page may not take them.
 RESERVED_PAGES = {
@@ -469,6 +470,16 @@ def load_post(
         translation = _translation(reader, ko)
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.is_file() and not entry.name.endswith(".md") and not entry.name.startswith("."):
+            suffix = Path(entry.name).suffix.lower()
+            if suffix not in ASSET_SUFFIXES:
+                # HTML, SVG or scripts served from the site's own origin could run code there.
+                reader.problem(
+                    Path(entry.path),
+                    None,
+                    f"files of type '{suffix or entry.name}' cannot be published from a post folder",
+                    f"use an image ({', '.join(sorted(ASSET_SUFFIXES))})",
+                )
+                continue
             try:
                 check_slug(entry.name.replace(".", "_"))
             except UnsafePath:

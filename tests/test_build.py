@@ -393,3 +393,13 @@ def test_usage_error_exits_2(capsys):
         main(["build", "--no-such-flag"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_only_images_are_published_from_post_folders(site, capsys):
+    folder = site.post("bundle")
+    (folder / "evil.html").write_text("<script>alert(1)</script>")
+    (folder / "logo.svg").write_text("<svg onload=alert(1)></svg>")
+    assert main(["build", "--root", str(site.root)]) == 1
+    err = capsys.readouterr().err
+    assert "content/posts/2026/08/bundle/evil.html: files of type '.html' cannot be published" in err
+    assert "content/posts/2026/08/bundle/logo.svg: files of type '.svg' cannot be published" in err
