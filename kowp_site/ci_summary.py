@@ -73,7 +73,7 @@ def fetch_pull_request(report: Any, *, own_token: bool = True) -> FetchPullReque
     if not isinstance(report, dict) or not isinstance(report.get("changed"), bool):
         raise ValueError('fetch report: expected a JSON object with a boolean "changed"')
     new, updated = _entries(report, "new"), _entries(report, "updated")
-    if not report["changed"] or not (new or updated):
+    if not report["changed"] or report.get("dry_run") or not (new or updated):
         return None
     counts = []
     if new:

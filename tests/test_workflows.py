@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 import yaml
@@ -366,3 +367,154 @@ def test_every_ci_summary_call_in_the_workflows_is_valid() -> None:
             parser.parse_args(args)
         except SystemExit:
             pytest.fail(f"{where}: `python -m kowp_site.ci_summary {shlex.join(args)}` is not valid")
+
+
+# --- the fetch pull request, from real `kowp-site fetch --json` output -------------------------
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+  <title>WordPress News</title>
+  <link>https://wordpress.org/news</link>
+  <description>The latest news about WordPress</description>
+  <language>en-US</language>
+{items}
+</channel>
+</rss>
+"""
+ITEM = """  <item>
+    <title>{title}</title>
+    <link>https://wordpress.org/news/2026/08/{slug}/</link>
+    <dc:creator><![CDATA[Josepha Haden]]></dc:creator>
+    <pubDate>Tue, {day} Aug 2026 15:00:00 +0000</pubDate>
+    <category><![CDATA[Releases]]></category>
+    <guid isPermaLink="false">https://wordpress.org/news/?p={p}</guid>
+    <description><![CDATA[Short excerpt.]]></description>
+    <content:encoded><![CDATA[<!-- wp:paragraph --><p>{body}</p><!-- /wp:paragraph -->]]></content:encoded>
+  </item>"""
+
+
+def feed(*posts: tuple[str, str, str]) -> str:
+    items = [
+        ITEM.format(title=escape(title), slug=slug, body=body, day=11 + i, p=19000 + i)
+        for i, (slug, title, body) in enumerate(posts)
+    ]
+    return FEED.format(items="\n".join(items))
+
+
+class FeedServer:
+    """The source feed on loopback, with ETag so an unchanged feed answers 304 like WordPress.org."""
+
+    def __init__(self, httpserver: Any):
+        self.server = httpserver
+        self.body = ""
+        self.statuses: list[int] = []
+        httpserver.expect_request("/news/feed/").respond_with_handler(self.handle)
+
+    def handle(self, request: Any) -> Any:
+        from werkzeug.wrappers import Response
+
+        etag = f'"{abs(hash(self.body))}"'
+        status = 304 if request.headers.get("If-None-Match") == etag else 200
+        self.statuses.append(status)
+        body = "" if status == 304 else self.body
+        return Response(body, status=status, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
+
+
+@pytest.fixture
+def fetch_site(tmp_path: Path, httpserver: Any) -> tuple[Path, FeedServer]:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[tool.kowp-site]\ntitle = "테스트"\nbase_url = "https://example.org/"\n'
+        f'source_feed = "{httpserver.url_for("/news/feed/")}"\nrepo_url = "https://github.com/example/kowp"\n',
+        encoding="utf-8",
+    )
+    return root, FeedServer(httpserver)
+
+
+def run_fetch_workflow(root: Path, bin_dir: Path, *, own_token: bool = True) -> tuple[dict[str, str], str]:
+    """fetch.yml's fetch and plan steps, as GitHub runs them; returns $GITHUB_OUTPUT and the body."""
+    workflow = load("fetch")
+    runner = root.parent / "runner"
+    runner.mkdir(exist_ok=True)
+    output, summary = runner / "output", runner / "summary"
+    output.write_text("", encoding="utf-8")
+    env = {
+        "RUNNER_TEMP": str(runner),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "FETCH_ALL": "false",
+        "HAS_APP": "false",
+        "HAS_TOKEN": "true" if own_token else "false",
+    }
+    for name in ("kowp-site fetch", "풀 리퀘스트 내용"):
+        result = run_step(step(workflow, "fetch", name)["run"], root, env, bin_dir)
+        assert result.returncode == 0, f"{name}: {result.stderr}"
+    outputs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+    return outputs, (runner / "fetch-pr.md").read_text(encoding="utf-8")
+
+
+def test_fetch_workflow_decides_from_real_fetch_output(fetch_site: tuple[Path, FeedServer], bin_dir: Path) -> None:
+    root, server = fetch_site
+    post = root / "content/posts/2026/08/first-post"
+
+    # A new post upstream: one pull request, titled in Korean, listing it.
+    server.body = feed(("first-post", "First post", "Hello from the first post."))
+    outputs, body = run_fetch_workflow(root, bin_dir)
+    assert outputs == {
+        "changed": "true",
+        "title": "원문 가져오기: 새 글 1편",
+        "commit": "Fetch 1 new post from WordPress.org News",
+    }
+    assert "### 새 글 1편\n\n- **First post** — `content/posts/2026/08/first-post`" in body
+    assert "수정된 글" not in body and "GITHUB_TOKEN" not in body
+    assert (post / "en.md").is_file() and (root / "content/.fetch-state.json").is_file()
+    translation = (post / "ko.md").read_bytes()
+
+    # Nothing new upstream (the server answers 304): no pull request.
+    outputs, body = run_fetch_workflow(root, bin_dir)
+    assert outputs == {"changed": "false"}
+    assert server.statuses == [200, 304]
+
+    # The same feed again with a full 200 (no validators kept): still no pull request.
+    (root / "content/.fetch-state.json").unlink()
+    outputs, _ = run_fetch_workflow(root, bin_dir)
+    assert outputs == {"changed": "false"} and server.statuses[-1] == 200
+
+    # The post edited upstream, and a second post: both listed; the translation is untouched.
+    server.body = feed(
+        ("first-post", "First post", "Hello from the first post, now edited."),
+        ("second-post", "Second <post> & [more]", "Another one."),
+    )
+    outputs, body = run_fetch_workflow(root, bin_dir, own_token=False)
+    assert outputs["changed"] == "true"
+    assert outputs["title"] == "원문 가져오기: 새 글 1편, 수정된 원문 1편"
+    assert outputs["commit"] == "Fetch 1 new and 1 updated posts from WordPress.org News"
+    assert "- **Second \\<post\\> & \\[more\\]** — `content/posts/2026/08/second-post`" in body
+    assert "### 원문이 수정된 글 1편\n\n- **First post** — `content/posts/2026/08/first-post`" in body
+    assert "기본 `GITHUB_TOKEN`으로 열려 CI가 저절로 실행되지 않습니다" in body
+    assert (post / "ko.md").read_bytes() == translation
+    assert "edited" in (post / "en.md").read_text(encoding="utf-8")
+
+
+def test_fetch_pull_request_decision() -> None:
+    new = [{"title": "A", "path": "content/posts/2026/08/a"}]
+    assert ci_summary.fetch_pull_request({"changed": False, "new": [], "updated": []}) is None
+    # Only the feed's validators changed: nothing for a translator to see.
+    assert ci_summary.fetch_pull_request({"changed": True, "new": [], "updated": []}) is None
+    # A dry run wrote nothing, so there is nothing to propose.
+    assert ci_summary.fetch_pull_request({"changed": True, "dry_run": True, "new": new}) is None
+    pull = ci_summary.fetch_pull_request({"changed": True, "new": new * 150, "updated": []})
+    assert pull is not None and pull.title == "원문 가져오기: 새 글 150편"
+    assert pull.body.count("- **A**") == ci_summary.MAX_LISTED and "- … 외 50편" in pull.body
+    for bad in ([], {"new": new}, {"changed": "yes"}, {"changed": True, "new": "A"}, {"changed": True, "new": [1]}):
+        with pytest.raises(ValueError, match="fetch report"):
+            ci_summary.fetch_pull_request(bad)
+
+
+def test_titles_cannot_inject_markup_or_mentions() -> None:
+    assert ci_summary.inline("Hi @matt\n[x](javascript:y) <img src=x> | `c`") == (
+        "Hi @\u200bmatt \\[x\\]\\(javascript:y\\) \\<img src=x\\> \\| \\`c\\`"
+    )
