@@ -81,7 +81,13 @@ class Summary:
 
     def as_json(self) -> dict[str, Any]:
         def items(group: tuple[Item, ...]) -> list[dict[str, str]]:
-            return [{"title": i.title, "path": i.path, **({"reason": i.reason} if i.reason else {})} for i in group]
+            out = []
+            for item in group:
+                entry = {"title": item.title, "path": item.path}
+                if item.reason:
+                    entry.update(link=item.link, reason=item.reason)
+                out.append(entry)
+            return out
 
         return {
             "changed": self.changed,
@@ -352,7 +358,7 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
             Problem(
                 where,
                 None,
-                f"skipped {item.title!r} ({item.path or 'no link'}): {item.reason}",
+                f"skipped {item.title!r} ({item.path or item.link or 'no link'}): {item.reason}",
                 "fix the entry upstream or add the post by hand",
                 "warning",
             )

@@ -32,11 +32,12 @@ _FRONT = re.compile(rb"\A(?:\xef\xbb\xbf)?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL
 
 @dataclass(frozen=True)
 class Item:
-    """One post in the summary: its title and folder (relative to the site root)."""
+    """One post in the summary: its title and folder (relative to the site root, "" if unknown)."""
 
     title: str
     path: str
-    reason: str = ""
+    reason: str = ""  # why it was skipped
+    link: str = ""  # the entry's link, for skipped entries
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
     skipped: list[Item] = []
     for result in results:
         if isinstance(result, Skipped):
-            skipped.append(Item(result.title, result.link, result.reason))
+            skipped.append(Item(result.title, "", result.reason, result.link))
             continue
         key = result.key.path
         shown = f"content/posts/{key}"
