@@ -546,3 +546,58 @@ def test_every_kowp_site_command_in_contributing_exists() -> None:
             pytest.fail(f"CONTRIBUTING.md: `kowp-site {shlex.join(args)}` is not a valid command line")
     for needed in ("/translate/", "content/glossary.toml", "합니다체", "kowp-site check", "GitHub Actions"):
         assert needed in text
+
+
+# --- the build steps, run as the workflows run them --------------------------------------------
+
+
+def test_deploy_builds_for_the_address_configure_pages_reports(site: Any, bin_dir: Path) -> None:
+    import lxml.html
+
+    site.post("open-weight")
+    script = step(load("deploy"), "build", "kowp-site build")["run"]
+    for reported in ("https://someone.github.io/kowp-fork", "https://someone.github.io/kowp-fork/"):
+        result = run_step(script, site.root, {"PAGES_BASE_URL": reported}, bin_dir)
+        assert result.returncode == 0, result.stderr
+        page = lxml.html.fromstring((site.root / "site/2026/08/open-weight/index.html").read_bytes())
+        assert page.xpath("//link[@rel='canonical']/@href") == [
+            "https://someone.github.io/kowp-fork/2026/08/open-weight/"
+        ]
+
+
+def test_ci_preview_holds_drafts_and_no_production_address(site: Any, bin_dir: Path) -> None:
+    site.post("published-one")
+    site.post("in-review", ko={"status": "review", "translated": None})
+    script = step(load("ci"), "content", "kowp-site build --drafts --strict")["run"]
+    result = run_step(script, site.root, {}, bin_dir)
+    assert result.returncode == 0, result.stderr
+    out = site.root / "site"
+    assert (out / "2026/08/in-review/index.html").is_file()
+    texts = [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in (".html", ".xml", ".json", ".txt")]
+    assert texts and not any("example.org" in text for text in texts)
+    assert any("http://localhost:8000/2026/08/in-review/" in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("event", "ref", "expected"),
+    [
+        ("pull_request", "123/merge", "ref=origin/main"),
+        ("workflow_dispatch", "kowp/fetch", "ref=origin/main"),
+        ("workflow_dispatch", "main", "ref="),
+        ("push", "main", "ref="),
+    ],
+)
+def test_ci_compares_a_pull_request_with_its_base(
+    tmp_path: Path, bin_dir: Path, event: str, ref: str, expected: str
+) -> None:
+    output = tmp_path / "output"
+    env = {
+        "EVENT": event,
+        "BASE_REF": "main" if event == "pull_request" else "",
+        "REF_NAME": ref,
+        "DEFAULT_BRANCH": "main",
+        "GITHUB_OUTPUT": str(output),
+    }
+    result = run_step(step(load("ci"), "content", "비교 기준")["run"], tmp_path, env, bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text(encoding="utf-8") == expected + "\n"
