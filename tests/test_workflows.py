@@ -263,6 +263,10 @@ def test_syndicate_runs_after_deploy_and_only_with_secrets() -> None:
     run = step(deploy, "syndicate", "kowp-site syndicate")
     names = ("KOWP_MASTODON_URL", "KOWP_MASTODON_TOKEN", "KOWP_BLUESKY_HANDLE", "KOWP_BLUESKY_PASSWORD")
     assert run["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in (*names, "KOWP_BLUESKY_SERVICE")}
+    record = step(deploy, "syndicate", "게시 기록 커밋")["run"]
+    from kowp_site.social.state import STATE_FILE
+
+    assert f"git add -- content/{STATE_FILE}\n" in record and "git push origin HEAD:main" in record
 
 
 def run_step(script: str, cwd: Path, env: dict[str, str], bin_dir: Path) -> subprocess.CompletedProcess[str]:
