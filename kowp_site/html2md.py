@@ -32,12 +32,13 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 def _escape_text(text: str, in_link: bool) -> str:
     """Escape only what Markdown would otherwise read as syntax, so the text stays readable."""
-    text = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", text)
+    text = re.sub(r"\\(?=[!-/:-@\[-`{-~]|\n|\Z)", r"\\\\", text)  # also a hard break
     text = text.replace("*", r"\*").replace("`", r"\`")
     text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\_", text)  # only at word edges: snake_case stays
     text = re.sub(r"<(?=[A-Za-z/!?])", r"\<", text)
     text = re.sub(r"&(?=#?\w+;)", r"\&", text)
-    text = text.replace("~~", r"\~\~")
+    text = text.replace("~~", r"\~\~").replace("|", r"\|")  # no strikethrough, no table
+    text = text.replace("[^", r"\[^").replace("^[", r"^\[")  # no footnote
     if in_link:  # noqa: SIM108 - two different escapes, clearer apart
         text = text.replace("[", r"\[").replace("]", r"\]")
     else:
@@ -81,12 +82,6 @@ class _Converter(MarkdownConverter):
         if "_inline" in parent_tags and not ({"td", "th"} & parent_tags):
             return alt
         return f"![{alt}]({_destination(src)})"
-
-    def convert_td(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        return super().convert_td(el, text.replace("|", r"\|"), parent_tags)
-
-    def convert_th(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        return super().convert_th(el, text.replace("|", r"\|"), parent_tags)
 
     def convert_kowp_raw(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return "\n\n" + str(el.get("html", "")) + "\n\n"
