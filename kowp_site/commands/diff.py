@@ -1,0 +1,35 @@
+"""``kowp-site diff``: what changed in the English source since a translation was made."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kowp_site import ui
+
+HELP = "Show what changed in en.md since the version a translation's source_hash records (from the Git history)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "post", metavar="POST", help="the post: its folder, en.md or ko.md, YYYY/MM/slug, or the original URL"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from kowp_site import config as config_mod
+    from kowp_site.translate import find_folder, source_diff
+
+    config, _ = config_mod.load(args.root)
+    result = source_diff(config, find_folder(config, args.post, Path.cwd()))
+    if not result.text:
+        ui.info("the translation is up to date: en.md has not changed since its source_hash")
+        return 0
+    if ui.out.is_terminal:
+        from rich.syntax import Syntax
+
+        ui.out.print(Syntax(result.text, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        sys.stdout.write(result.text)
+    return 0

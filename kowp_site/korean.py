@@ -1,0 +1,217 @@
+"""Rules about Korean text: Hangul share, the glossary, the product name, sentence endings.
+
+Pure functions over :class:`kowp_site.mdscan.Doc`; :mod:`kowp_site.checks` turns their results
+into findings. The glossary file format is documented at the top of content/glossary.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kowp_site.errors import KowpError
+from kowp_site.mdscan import Doc
+
+HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+# Words that stay in Latin letters in a good translation: addresses, names, identifiers.
+URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:org|com|net|tv|io|dev|kr)\b\S*", re.IGNORECASE)
+LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+@dataclass(frozen=True)
+class Share:
+    hangul: int
+    latin: int
+
+    @property
+    def value(self) -> float:
+        total = self.hangul + self.latin
+        return self.hangul / total if total else 1.0
+
+
+def _is_name_list(text: str) -> bool:
+    """A run of comma-separated names (release credits), which stays in Latin letters."""
+    items = [x.strip() for x in re.split(r"[,、]", text) if x.strip()]
+    return len(items) >= 5 and sum(1 for x in items if len(x.split()) <= 3) >= 0.8 * len(items)
+
+
+def hangul_share(doc: Doc) -> Share:
+    """Hangul among the letters of the body's prose.
+
+    Ignored: code, URLs and domains, raw HTML, comma-separated name lists, and Latin words that
+    start with a capital letter (product and people's names: WordPress, Gutenberg, Dinah). So
+    English prose counts fully, and a Korean text with many names still passes.
+    """
+    hangul = latin = 0
+    for tok in doc.tokens:
+        if tok.type != "inline" or not tok.children:
+            continue
+        parts: list[str] = []
+        in_autolink = False
+        for child in tok.children:
+            if child.type == "link_open" and child.markup == "autolink":
+                in_autolink = True
+            elif child.type == "link_close":
+                in_autolink = False
+            elif (child.type == "text" and not in_autolink) or child.type == "image":
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+        text = URL_RE.sub(" ", "".join(parts))
+        if _is_name_list(text):
+            continue
+        hangul += len(HANGUL_RE.findall(text))
+        latin += sum(len(w) for w in LATIN_WORD_RE.findall(text) if w[0].islower())
+    return Share(hangul, latin)
+
+
+# --- glossary -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    en: str
+    ko: str
+    forbidden: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        words = [re.escape(w) for w in self.en.split()]
+        return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w-])", re.IGNORECASE)
+
+
+def load_glossary(path: Path) -> tuple[Term, ...]:
+    """Read a glossary file; a missing file is an empty glossary. Raises KowpError when invalid."""
+    if not path.is_file():
+        return ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KowpError(f"{path.name}: not valid TOML: {exc} — fix the syntax") from None
+    entries = data.get("term", [])
+    if not isinstance(entries, list):
+        raise KowpError(f"{path.name}: 'term' must be an array of tables ([[term]])")
+    terms = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, 1):
+        en, ko = (
+            entry.get("en") if isinstance(entry, dict) else None,
+            entry.get("ko") if isinstance(entry, dict) else None,
+        )
+        forbidden = entry.get("forbidden", []) if isinstance(entry, dict) else None
+        if not isinstance(en, str) or not en.strip() or not isinstance(ko, str) or not ko.strip():
+            raise KowpError(f"{path.name}: term {i} needs en and ko strings")
+        if not isinstance(forbidden, list) or not all(isinstance(x, str) and x.strip() for x in forbidden):
+            raise KowpError(f"{path.name}: term {i} ({en}): forbidden must be a list of strings")
+        if en.casefold() in seen:
+            raise KowpError(f"{path.name}: term {i} ({en}) is listed twice")
+        seen.add(en.casefold())
+        terms.append(Term(en.strip(), ko.strip(), tuple(x.strip() for x in forbidden), str(entry.get("note", ""))))
+    return tuple(terms)
+
+
+def _mask(text: str, keep: list[str]) -> str:
+    """Blank out approved renderings so a forbidden variant inside one is not reported."""
+    for word in keep:
+        text = text.replace(word, " " * len(word))
+    return text
+
+
+def _variant_re(variant: str) -> re.Pattern[str]:
+    # Not the tail of a longer Hangul word ("하드워프"); particles may follow ("워프를").
+    return re.compile(r"(?<![\uac00-\ud7a3])" + re.escape(variant))
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    found: str
+    expected: str
+    term: str
+
+
+def glossary_hits(terms: tuple[Term, ...], english: str, lines: list[tuple[int, str]]) -> list[Hit]:
+    """Forbidden variants in ``lines`` of terms that the English text uses."""
+    used = [t for t in terms if t.forbidden and t.pattern.search(english)]
+    approved = sorted({t.ko for t in terms}, key=len, reverse=True)
+    hits = []
+    for n, text in lines:
+        masked = _mask(text, approved)
+        for term in used:
+            for variant in term.forbidden:
+                if _variant_re(variant).search(masked):
+                    hits.append(Hit(n, variant, term.ko, term.en))
+    return hits
+
+
+def product_name_hits(product: str, variants: tuple[str, ...], lines: list[tuple[int, str]]) -> list[Hit]:
+    hits = []
+    for n, text in lines:
+        masked = _mask(text, [product])
+        for variant in variants:
+            if _variant_re(variant).search(masked):
+                hits.append(Hit(n, variant, product, "WordPress"))
+    return hits
+
+
+# --- sentence endings -----------------------------------------------------------------------
+
+STYLES = ("합니다체", "해요체")
+# The last word of a sentence: Hangul, then an optional closing mark, then . ! ? or the line end.
+SENTENCE_END_RE = re.compile(r"([\uac00-\ud7a3]+)[)\]*_~]*(?:[.!?…]+|$)(?![\"'”’」』\w])")
+HAMNIDA_RE = re.compile(r"(?:니다|니까|시오|십시다)$")
+HAEYO_RE = re.compile(r"(?:요|죠)$")
+# Nouns that end in 요 and can close a sentence fragment without being 해요체.
+NOT_HAEYO = (
+    "필요",
+    "중요",
+    "주요",
+    "개요",
+    "수요",
+    "요요",
+    "강요",
+    "소요",
+    "월요",
+    "화요",
+    "수요",
+    "목요",
+    "금요",
+    "토요",
+)
+
+
+def ending_style(word: str) -> str | None:
+    if HAMNIDA_RE.search(word):
+        return "합니다체"
+    if HAEYO_RE.search(word) and not word.endswith(NOT_HAEYO):
+        return "해요체"
+    return None
+
+
+@dataclass(frozen=True)
+class Ending:
+    line: int
+    word: str
+    style: str
+
+
+def sentence_endings(doc: Doc) -> list[Ending]:
+    """Classified sentence endings of the body's prose (not headings, quotes, tables or code)."""
+    skip: set[int] = set()
+    for tok in doc.tokens:
+        if tok.map and tok.type in ("heading_open", "blockquote_open", "table_open"):
+            skip.update(range(doc.line_of(tok), doc.body_offset + tok.map[1] + 1))
+    found = []
+    for n, text in doc.body_lines():
+        if n in skip:
+            continue
+        text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+        text = re.sub(r"<[^>]+>", " ", text)  # inline HTML
+        for m in SENTENCE_END_RE.finditer(text.rstrip()):
+            style = ending_style(m.group(1))
+            if style:
+                found.append(Ending(n, m.group(1), style))
+    return found
