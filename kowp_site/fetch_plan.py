@@ -164,10 +164,10 @@ def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
         if planned_guids.get(result.guid) == key:
             continue  # the same post on two feed pages
         if key in planned:
-            skipped.append(Item(result.title, shown, "another entry of the feed has the same folder"))
+            skipped.append(Item(result.title, shown, "another entry of the feed has the same folder", result.link))
             continue
         if result.guid in planned_guids:
-            skipped.append(Item(result.title, shown, f"guid {result.guid} is also used by another entry"))
+            skipped.append(Item(result.title, shown, f"guid {result.guid} is also used by another entry", result.link))
             continue
         elsewhere = on_disk.get(result.guid)
         if elsewhere and elsewhere != key:
@@ -177,13 +177,14 @@ def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
                     shown,
                     f"this post (guid {result.guid}) is already in content/posts/{elsewhere}; "
                     f"if its address changed, move that folder with `git mv` to {shown}",
+                    result.link,
                 )
             )
             continue
         try:
             folder = inside(content_dir, "posts", f"{result.key.year:04d}", f"{result.key.month:02d}", result.key.slug)
         except UnsafePath as exc:
-            skipped.append(Item(result.title, "", f"unsafe folder: {exc}"))
+            skipped.append(Item(result.title, "", f"unsafe folder: {exc}", result.link))
             continue
         planned[key] = result.guid
         planned_guids[result.guid] = key

@@ -62,6 +62,7 @@ class Converted:
 
     key: PostKey
     title: str
+    link: str
     guid: str
     date: dt.datetime
     source: bytes  # en.md
@@ -226,4 +227,6 @@ def convert(entry: Entry) -> Converted | Skipped:
     if not body.strip():
         return Skipped(title, entry.link, "the entry has neither content nor a description")
     source = source_document(entry, body)
-    return Converted(key, entry.title, entry.guid or entry.link, entry.date, source, stub_document(title, source, body))
+    return Converted(
+        key, entry.title, entry.link, entry.guid or entry.link, entry.date, source, stub_document(title, source, body)
+    )
