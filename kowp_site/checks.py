@@ -246,7 +246,7 @@ class Checker:
     def glossary_findings(self, post: Post, lines: list[tuple[int, str]]) -> list[Finding]:
         if not self.glossary:
             return []
-        english = post.source.title + "\n" + post.source.body
+        english = "\n".join(text for _, text in self.text_lines(mdscan.scan(post.source.path)))
         return [
             Finding(
                 "glossary",
