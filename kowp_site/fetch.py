@@ -201,10 +201,10 @@ class Http:
                     )
             except _Retry as retry:
                 wait = retry.wait
-            except httpx.TransportError as exc:
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if attempt >= self.retries:
                     raise FetchError(f"{url}: {_describe(exc)}, {attempt + 1} attempts; nothing was written") from None
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise FetchError(f"{url}: {_describe(exc)}; nothing was written") from None
             attempt += 1
             self.sleep(wait)
@@ -317,6 +317,11 @@ def fetch(config: Config, options: Options, *, sleep: Callable[[float], None] = 
     """Download (or read) the feed and write new and changed posts. Raises KowpError; writes nothing then."""
     if config.language == "en":
         raise KowpError("language 'en' would make translations overwrite en.md — set language to the translation's")
+    if options.from_file is None:
+        url = options.feed or config.source_feed
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise KowpError(f"feed URL {url!r} is not an http(s) address such as https://wordpress.org/news/feed/")
     content_dir = config.content_dir
     if not options.dry_run:
         content_dir.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,8 @@ def test_missing_file_and_conflicting_flags(site, tmp_path, capsys):
     assert "cannot read the feed file" in capsys.readouterr().err
     assert fetch_cli(site.root, "--from-file", NEWS, "--all") == 1
     assert "--from-file reads one file" in capsys.readouterr().err
+    assert fetch_cli(site.root, "--feed", "ftp://wordpress.org/news/feed/") == 1
+    assert "is not an http(s) address" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         fetch_cli(site.root, "--all", "--pages", "2")
     assert exc.value.code == 2
