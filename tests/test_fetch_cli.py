@@ -169,3 +169,12 @@ def test_fetched_stubs_build_and_only_published_posts_appear(site, build_site):
     assert [h.text_content().strip() for h in doc.xpath("//main//h2")][:1] == ["Download WordPress 6.8.2"]
     assert "https://wordpress.org/wordpress-6.8.2.zip" in doc.xpath("//a/@href")
     assert sorted(p.parent.name for p in (out / "2025").rglob("index.html")) == ["wordpress-6-8-2-maintenance-release"]
+
+
+def test_posts_gone_from_the_feed_are_kept(site):
+    assert fetch_cli(site.root, "--from-file", NEWS) == 0
+    before = snapshot(site.root / "content/posts/2025")
+    assert fetch_cli(site.root, "--from-file", str(FEEDS / "archive-page-2.xml")) == 0
+    after = snapshot(site.root / "content/posts/2025")
+    assert after == before
+    assert (site.root / "content/posts/2024/11/rollins/en.md").is_file()
