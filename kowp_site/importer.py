@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from kowp_site.content import sha256_bytes
+from kowp_site.content import CONTROL_RE, sha256_bytes
 from kowp_site.errors import KowpError
 from kowp_site.html2md import to_markdown
 from kowp_site.paths import PostKey, UnsafePath, key_from_link
@@ -152,6 +152,11 @@ def _date(raw: str | None, parsed: Any) -> dt.datetime | None:
     return None
 
 
+def one_line(value: str | None) -> str:
+    """One line of feed text: no control characters (XML 1.0 forbids them), single spaces."""
+    return re.sub(r"\s+", " ", CONTROL_RE.sub("", value or "")).strip()
+
+
 def _entry(raw: Any) -> Entry:
     html = ""
     excerpt_only = False
@@ -164,20 +169,20 @@ def _entry(raw: Any) -> Entry:
         excerpt_only = True
     categories: list[str] = []
     for tag in raw.get("tags") or []:
-        term = re.sub(r"\s+", " ", tag.get("term") or "").strip()
+        term = one_line(tag.get("term"))
         if term and term not in categories:
             categories.append(term)
     date = _date(raw.get("published"), raw.get("published_parsed")) or _date(
         raw.get("updated"), raw.get("updated_parsed")
     )
     return Entry(
-        title=re.sub(r"\s+", " ", raw.get("title", "") or "").strip(),
-        link=(raw.get("link") or "").strip(),
-        guid=(raw.get("id") or "").strip(),
-        author=(raw.get("author") or "").strip(),
+        title=one_line(raw.get("title")),
+        link=one_line(raw.get("link")),
+        guid=one_line(raw.get("id")),
+        author=one_line(raw.get("author")),
         date=date,
         categories=tuple(categories),
-        html=html,
+        html=CONTROL_RE.sub("", html),
         excerpt_only=excerpt_only,
     )
 

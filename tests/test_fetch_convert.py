@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
@@ -16,7 +15,17 @@ from hypothesis import strategies as st
 
 from kowp_site.content import load_post
 from kowp_site.html2md import to_markdown
-from kowp_site.importer import Converted, EmptyFeed, Entry, FeedError, Skipped, convert, parse_feed, source_document
+from kowp_site.importer import (
+    Converted,
+    EmptyFeed,
+    Entry,
+    FeedError,
+    Skipped,
+    convert,
+    one_line,
+    parse_feed,
+    source_document,
+)
 from kowp_site.markdown import Renderer
 from tests.fetch_support import FEEDS, feed, load_config
 
@@ -214,9 +223,9 @@ def test_entry_without_title_is_skipped():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    title=st.text(min_size=1, max_size=60).map(lambda s: re.sub(r"\s+", " ", s).strip()).filter(bool),
-    author=st.text(max_size=20).map(lambda s: re.sub(r"\s+", " ", s).strip()),
-    category=st.text(min_size=1, max_size=20).map(lambda s: re.sub(r"\s+", " ", s).strip()).filter(bool),
+    title=st.text(min_size=1, max_size=60).map(one_line).filter(bool),
+    author=st.text(max_size=20).map(one_line),
+    category=st.text(min_size=1, max_size=20).map(one_line).filter(bool),
 )
 def test_front_matter_loads_back_whatever_the_title(title, author, category):
     entry = Entry(
@@ -253,3 +262,15 @@ def test_source_document_marks_excerpts():
     text = source_document(entry, "Excerpt […]\n").decode()
     assert "guid: https://wordpress.org/news/2025/01/t/\n" in text
     assert "excerpt_only: true\n---\n\nExcerpt […]\n" in text
+
+
+def test_control_characters_never_reach_the_front_matter():
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        b"<title>Bell\x07 and\tescape\x1b title</title><link>https://wordpress.org/news/2025/01/bell/</link>"
+        b"<pubDate>Wed, 01 Jan 2025 00:00:00 +0000</pubDate><category>Gen\x0beral</category>"
+        b"<description>Body\x00 text</description></item></channel></rss>"
+    )
+    entry = parse_feed(rss, "c.xml").entries[0]
+    assert (entry.title, entry.categories) == ("Bell and escape title", ("General",))
+    assert one_line(" a\x1b\n b ") == "a b"
