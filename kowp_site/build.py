@@ -1,26 +1,47 @@
 """``kowp-site build``: configuration -> content -> pure renderers -> one writer.
 
-Everything is read and validated first; nothing is written until every page, feed and file of
-the new site exists in memory, so a content error never leaves half a site.
+Everything is read and validated first; nothing is written until every changed page, feed and
+file of the new site exists in memory, so a content error never leaves half a site.
+
+Builds are incremental (see :mod:`kowp_site.cache`): post folders whose files did not change
+(stat first) come from the cache with their rendered Markdown, changed ones are loaded and
+rendered in worker processes, every deferred output carries a key of everything it depends on
+and is rendered again only when that key changed, and only files whose bytes changed are
+written. When nothing changed at all, nothing is read beyond a stat of the inputs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from kowp_site import cache, feeds, parallel, progress, render
 from kowp_site import config as config_mod
 from kowp_site import content as content_mod
-from kowp_site import feeds, render
 from kowp_site.config import Config
 from kowp_site.content import Content, Post
 from kowp_site.errors import ContentError, Problem
 from kowp_site.markdown import Renderer
-from kowp_site.output import OutputSet, guard_destination, write_site
+from kowp_site.output import (
+    OutputSet,
+    can_write_in_place,
+    guard_destination,
+    plan,
+    write_changes,
+    write_site,
+)
+
+PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
+PARALLEL_OUTPUTS = 256
+POSTS_PER_TASK = 48
+OUTPUTS_PER_TASK = 96
 
 
 @dataclass(frozen=True)
@@ -40,21 +61,47 @@ class BuildResult:
     pages: int
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    written: int = 0  # files created or replaced by this build
+    removed: int = 0  # files of the previous build that are no longer produced
+    rendered: int = 0  # outputs rendered again because something they depend on changed
+
+
+@dataclass(frozen=True)
+class OutputKeys:
+    """What deferred outputs depend on: the whole site's settings and each shown post's files."""
+
+    site: str  # tool, configuration, theme templates and build options
+    posts: Mapping[str, str]  # post key path -> digest of its files
+
+    def of(self, *parts: object) -> str:
+        return cache.hash_text(self.site, *parts)
+
+    def views(self, views: Sequence[render.PostView | None]) -> list[str]:
+        return [self.posts[v.post.key.path] if v is not None else "" for v in views]
 
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
     """Read and validate configuration and content; raise with every error at once."""
-    overrides = {"base_url": options.base_url} if options.base_url else None
-    config, warnings = config_mod.load(root, strict=options.strict, overrides=overrides)
+    config, warnings = load_config(root, options)
     content, problems = content_mod.load(config)
+    return config, content, warnings + checked(problems, options.strict)
+
+
+def load_config(root: Path, options: BuildOptions) -> tuple[Config, list[Problem]]:
+    overrides = {"base_url": options.base_url} if options.base_url else None
+    return config_mod.load(root, strict=options.strict, overrides=overrides)
+
+
+def checked(problems: Sequence[Problem], strict: bool) -> list[Problem]:
+    """The warnings among ``problems``; raise ContentError with every error (and, if strict, warning)."""
     errors = [p for p in problems if p.severity == "error"]
     found_warnings = [p for p in problems if p.severity == "warning"]
-    if options.strict:
+    if strict:
         errors += [Problem(w.path, w.line, w.message, w.hint) for w in found_warnings]
         found_warnings = []
     if errors:
         raise ContentError(errors)
-    return config, content, warnings + found_warnings
+    return found_warnings
 
 
 def shown(post: Post, drafts: bool) -> bool:
@@ -79,19 +126,45 @@ def post_views(
     return views
 
 
-def render_site(config: Config, content: Content, views: Sequence[render.PostView], options: BuildOptions) -> OutputSet:
-    """Every output of the site, in memory. Pure apart from reading theme files."""
+def render_site(
+    config: Config,
+    content: Content,
+    views: Sequence[render.PostView],
+    options: BuildOptions,
+    keys: OutputKeys | None = None,
+) -> OutputSet:
+    """Every output of the site. Pure apart from reading theme files.
+
+    With ``keys`` the costly outputs are deferred: added as a function plus the key of what they
+    depend on, and made only if the previous build's output had another key.
+    """
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
     out = OutputSet()
     published = [v for v in views if v.status == "published"]
 
+    def key(*parts: object) -> str | None:
+        return keys.of(*parts) if keys is not None else None
+
+    def digests(some: Sequence[render.PostView | None]) -> list[str]:
+        return keys.views(some) if keys is not None else []
+
     for i, view in enumerate(views):
         newer = views[i - 1] if i > 0 else None
         older = views[i + 1] if i + 1 < len(views) else None
-        out.add(view.post.path + "index.html", render.render_post(t, view, older, newer), view.post.key.path)
+        out.add(
+            view.post.path + "index.html",
+            partial(render.render_post, t, view, older, newer),
+            view.post.key.path,
+            key=key("post", digests([view, older, newer])),
+        )
 
     for page in render.paginate(config, views, ""):
-        out.add(page.path + "index.html", render.render_list(t, page), "home")
+        out.add(
+            page.path + "index.html",
+            partial(render.render_list, t, page),
+            "home",
+            key=key("list", page.number, page.total, digests(page.posts)),
+        )
 
     by_category: dict[str, tuple[render.CategoryView, list[render.PostView]]] = {}
     for view in views:
@@ -100,11 +173,25 @@ def render_site(config: Config, content: Content, views: Sequence[render.PostVie
     for slug, (cat, cat_views) in sorted(by_category.items()):
         base = f"category/{slug}/"
         for page in render.paginate(config, cat_views, base):
-            out.add(page.path + "index.html", render.render_list(t, page, category=cat), f"category {cat.name}")
+            out.add(
+                page.path + "index.html",
+                partial(render.render_list, t, page, category=cat),
+                f"category {cat.name}",
+                key=key("category", cat, page.number, page.total, digests(page.posts)),
+            )
         cat_published = [v for v in cat_views if v.status == "published"]
-        out.add(base + "feed.xml", feeds.rss(config, cat_published, base + "feed.xml", f"{config.title} — {cat.name}"))
+        title = f"{config.title} — {cat.name}"
+        out.add(
+            base + "feed.xml",
+            partial(feeds.rss, config, cat_published, base + "feed.xml", title),
+            key=key("rss", base, title, digests(feeds.feed_order(cat_published, config.feed_items))),
+        )
 
-    out.add("archive/index.html", render.render_archive(t, views), "archive")
+    out.add(
+        "archive/index.html", partial(render.render_archive, t, views), "archive", key=key("archive", digests(views))
+    )
+    for path, html in progress.progress_pages(config, content, t):
+        out.add(path, html, "translation progress")
 
     renderer = make_renderer(config)
     shown_pages = [p for p in content.pages if options.drafts or not p.draft]
@@ -113,10 +200,11 @@ def render_site(config: Config, content: Content, views: Sequence[render.PostVie
             page.url_path + "index.html", render.render_page(t, page, renderer.render(page.body).html), str(page.path)
         )
 
+    newest = digests(feeds.feed_order(published, config.feed_items))
     out.add("404.html", render.render_not_found(t), "404")
-    out.add("feed.xml", feeds.rss(config, published))
-    out.add("atom.xml", feeds.atom(config, published))
-    out.add("feed.json", feeds.json_feed(config, published))
+    out.add("feed.xml", partial(feeds.rss, config, published), key=key("rss", newest))
+    out.add("atom.xml", partial(feeds.atom, config, published), key=key("atom", newest))
+    out.add("feed.json", partial(feeds.json_feed, config, published), key=key("json", newest))
     out.add("sitemap.xml", sitemap(config, published, shown_pages, sorted(by_category)))
     out.add("robots.txt", robots(config, options.drafts))
 
@@ -152,23 +240,162 @@ def robots(config: Config, drafts: bool) -> str:
 
 
 def build(root: Path, options: BuildOptions) -> BuildResult:
-    """Build the site at ``root`` into its output folder (default ``site/``)."""
+    """Build the site at ``root`` into its output folder (default ``site/``), incrementally."""
     timings: dict[str, float] = {}
-    start = time.perf_counter()
-    config, content, warnings = load_site(root, options)
+    start = mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - mark
+        mark = now
+
+    config, warnings = load_config(root, options)
     dest = guard_destination(options.output or config.root / "site", config.root)
-    timings["load"] = time.perf_counter() - start
+    tool = cache.tool_fingerprint()
+    templates = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
+    site_key = cache.hash_text(
+        tool,
+        repr(config),
+        cache.theme_fingerprint(templates.dirs),
+        options.drafts,
+        options.extra_head,
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+    found = cache.scan(config)
+    statics = [(str(d), cache.signature_tree(d)) for d in templates.static_dirs()]
+    inputs = cache.hash_text(site_key, found.key, statics, options.strict)
+    manifest = cache.load_manifest(config, dest)
+    phase("scan")
+    if manifest is not None and manifest.inputs == inputs:
+        files, posts, pages, stored = manifest.summary
+        timings["total"] = time.perf_counter() - start
+        return BuildResult(dest, files, posts, pages, warnings + list(stored), timings)
 
-    mark = time.perf_counter()
-    views = post_views(config, content.posts, options.drafts)
-    timings["markdown"] = time.perf_counter() - mark
+    posts_cache = cache.PostCache(config, cache.hash_text(tool, repr(config)))
+    posts_cache.load()
+    phase("cache")
+    entries = load_posts(config, found, posts_cache, options.drafts)
+    phase("load")
+    content, problems = assemble(config, entries)
+    try:
+        found_warnings = checked(problems, options.strict)
+    finally:
+        posts_cache.save()
+        phase("cache")
 
-    mark = time.perf_counter()
-    outputs = render_site(config, content, views, options)
-    timings["render"] = time.perf_counter() - mark
+    by_key = {e.post.key.path: e for e in entries if e.post is not None}
+    views = [
+        render.make_view(config, post, by_key[post.key.path].rendered)  # type: ignore[arg-type]
+        for post in content.posts
+        if shown(post, options.drafts) and post.translation is not None
+    ]
+    keys = OutputKeys(site_key, {path: e.digest for path, e in by_key.items()})
+    outputs = render_site(config, content, views, options, keys)
+    previous = manifest.records if manifest is not None else {}
+    changes = plan(outputs, previous, make_outputs)
+    phase("render")
 
-    mark = time.perf_counter()
-    count = write_site(dest, outputs)
-    timings["write"] = time.perf_counter() - mark
+    all_warnings = warnings + found_warnings
+    if manifest is not None and can_write_in_place(dest, changes.changed):
+        write_changes(dest, changes.changed, changes.stale, lambda: cache.forget_manifest(config, dest))
+        removed = len(changes.stale)
+    else:
+        if manifest is not None:  # a file stands where a folder must go: write everything afresh
+            changes = plan(outputs, {}, make_outputs)
+        write_site(dest, changes.changed)
+        removed = 0
+    summary = (len(outputs), len(views), len(content.pages), tuple(found_warnings))
+    cache.save_manifest(config, dest, cache.Manifest(inputs, changes.records, summary))
+    phase("write")
     timings["total"] = time.perf_counter() - start
-    return BuildResult(dest, count, len(views), len(content.pages), warnings, timings)
+    return BuildResult(
+        dest,
+        len(outputs),
+        len(views),
+        len(content.pages),
+        all_warnings,
+        timings,
+        written=len(changes.changed),
+        removed=removed,
+        rendered=changes.rendered,
+    )
+
+
+def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool) -> list[cache.PostEntry]:
+    """Every post folder's entry: from the cache when its files kept their stat, else loaded anew.
+
+    Shown posts also get their Markdown rendered. Many changed folders are spread over worker
+    processes in chunks of whole months.
+    """
+    todo = []
+    for name in found.folders:
+        entry = posts_cache.get(name, found.signatures[name])
+        if entry is None or needs_markdown(entry, drafts):
+            todo.append(name)
+    posts_cache.keep_only(found.folders)
+    task = partial(_load_chunk, config, found, posts_cache, drafts)
+    if len(todo) < PARALLEL_POSTS:
+        results = [task(todo)]
+    else:
+        results = parallel.map_chunks(task, parallel.chunked(todo, POSTS_PER_TASK))
+    with cache.no_gc():
+        for chunk in results:
+            for entry in chunk:
+                posts_cache.put(entry)
+    return [posts_cache.entries[name] for name in found.folders]
+
+
+def needs_markdown(entry: cache.PostEntry, drafts: bool) -> bool:
+    post = entry.post
+    return post is not None and entry.rendered is None and post.translation is not None and shown(post, drafts)
+
+
+def _load_chunk(
+    config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool, names: Sequence[str]
+) -> list[cache.PostEntry]:
+    """Load (or only render) some post folders; runs in a worker or in this process."""
+    renderer = make_renderer(config)
+    done = []
+    with cache.no_gc():
+        for name in names:
+            sig = found.signatures[name]
+            entry = posts_cache.get(name, sig)
+            if entry is None:
+                year, month, slug, folder = found.folders[name]
+                post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
+                files = sorted(folder.glob("*.md"))
+                digest = cache.hash_text(name, [(f.name, cache.file_hash(f)) for f in files], [a for a, _ in assets])
+                entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
+            if needs_markdown(entry, drafts):
+                body = entry.post.translation.body  # type: ignore[union-attr]
+                entry = dataclasses.replace(entry, rendered=renderer.render(body))
+            done.append(entry)
+    return done
+
+
+def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Content, list[Problem]]:
+    """The same Content and problems as :func:`kowp_site.content.load`, from post entries."""
+    problems: list[Problem] = [p for e in entries for p in e.problems]
+    posts = [e.post for e in entries if e.post is not None]
+    assets = [a for e in entries for a in e.assets]
+    pages = content_mod._load_pages(config, problems)  # pages are few: read every build
+    return content_mod.assemble(config, posts, pages, assets, problems), problems
+
+
+def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:
+    """Make deferred outputs, in worker processes when there are many."""
+    if len(paths) < PARALLEL_OUTPUTS:
+        return {p: outputs.make(p) for p in paths}
+    made: dict[str, bytes] = {}
+    for chunk in parallel.map_chunks(_make_chunk(outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
+        made.update(chunk)
+    return made
+
+
+def _make_chunk(outputs: OutputSet) -> Callable[[Sequence[str]], dict[str, bytes]]:
+    def make(paths: Sequence[str]) -> dict[str, bytes]:
+        with cache.no_gc():
+            return {p: outputs.make(p) for p in paths}
+
+    return make

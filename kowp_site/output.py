@@ -1,23 +1,37 @@
-"""The only writer of the site: guarded paths, one owner per path, atomic replacement.
+"""The only writer of the site: guarded paths, one owner per path, atomic files and folders.
 
 A build collects every output in an :class:`OutputSet` first (refusing two items for one path and
-any path that would leave the output folder), then :func:`write_site` writes them into a fresh
-folder beside the target and swaps it in with renames. A failure before the swap leaves the
-previous site as it was.
+any path that would leave the output folder). Outputs can be *deferred*: a function that makes the
+bytes plus a key naming everything the bytes depend on, so an incremental build renders only the
+outputs whose key changed (:func:`plan`).
+
+Two ways to write, both leaving the previous site as it was when anything fails before the end:
+
+- :func:`write_site` (first build, or when the previous output is unknown) writes a fresh folder
+  beside the target and swaps it in with renames.
+- :func:`write_changes` (incremental) writes every changed file as a temporary file beside its
+  target first; only when all of them exist are they renamed over their targets, then files that
+  are no longer produced are removed. A failure while writing the temporary files removes them
+  again, so the site is untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kowp_site.errors import KowpError
 
 _SAFE_PART = re.compile(r"[^\x00-\x1f\\/:*?\"<>|]+")
+TEMP_SUFFIX = ".kowp-tmp"
+
+Data = bytes | Path
+Maker = Callable[[], "bytes | str"]
 
 
 class OutputError(KowpError):
@@ -35,22 +49,32 @@ def check_output_path(path: str) -> str:
     return pure.as_posix()
 
 
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 @dataclass
 class OutputSet:
-    """Everything one build will write: path -> bytes, or path -> a file to copy."""
+    """Everything one build will write: path -> bytes, a file to copy, or a deferred maker."""
 
-    files: dict[str, bytes | Path] = field(default_factory=dict)
+    files: dict[str, Data | Maker] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # deferred outputs: what their bytes depend on
 
-    def add(self, path: str, data: bytes | str | Path, owner: str = "") -> None:
+    def add(self, path: str, data: bytes | str | Path | Maker, owner: str = "", *, key: str | None = None) -> None:
+        """Add one output. ``data`` may be a function when ``key`` names all it depends on."""
         path = check_output_path(path)
         if path in self.files:
             raise OutputError(
                 f"two outputs for /{path}: {self.owners.get(path) or 'the site'} and {owner or 'the site'}"
                 " — rename one of them"
             )
+        if callable(data) and key is None:
+            data = data()
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
         self.owners[path] = owner
+        if key is not None and callable(data):
+            self.keys[path] = key
 
     def add_tree(self, folder: Path, prefix: str, owner: str = "", *, replace: bool = False) -> None:
         """Add every file under ``folder`` at ``prefix/relative``; ``replace`` lets a theme override."""
@@ -63,13 +87,89 @@ class OutputSet:
                 rel = f"{prefix}{full.relative_to(folder).as_posix()}"
                 if replace:
                     self.files.pop(check_output_path(rel), None)
+                    self.keys.pop(rel, None)
                 self.add(rel, full, owner)
 
-    def __iter__(self) -> Iterator[tuple[str, bytes | Path]]:
-        return iter(sorted(self.files.items()))
+    def make(self, path: str) -> bytes:
+        """The bytes of a deferred output (called by :func:`plan`, possibly in a worker process)."""
+        maker = self.files[path]
+        data = maker() if callable(maker) else maker
+        return data.encode("utf-8") if isinstance(data, str) else data  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[tuple[str, Data]]:
+        """Every output as bytes or a file, deferred ones made now (used by full writes)."""
+        for path in sorted(self.files):
+            data = self.files[path]
+            yield path, (self.make(path) if callable(data) else data)  # type: ignore[misc]
 
     def __len__(self) -> int:
         return len(self.files)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the manifest remembers about one written file."""
+
+    key: str  # deferred outputs: their dependency key; others: "" (compared by content)
+    hash: str  # digest of the bytes written, or "file:<size>:<mtime_ns>" of a copied source
+
+
+@dataclass
+class Plan:
+    """The writes an incremental build needs: changed outputs and files no longer produced."""
+
+    records: dict[str, Record]
+    changed: dict[str, Data]
+    stale: list[str]
+    rendered: int  # deferred outputs that had to be made
+
+
+def file_record(source: Path) -> str:
+    st = source.stat()
+    return f"file:{st.st_size}:{st.st_mtime_ns}:{source}"
+
+
+def plan(
+    outputs: OutputSet,
+    previous: Mapping[str, Record],
+    make_many: Callable[[OutputSet, list[str]], dict[str, bytes]] | None = None,
+) -> Plan:
+    """Compare ``outputs`` with what the previous build wrote; make only what may have changed.
+
+    With an empty ``previous`` every output counts as changed. ``make_many`` makes a batch of
+    deferred outputs (in parallel, see :mod:`kowp_site.parallel`); by default one after another.
+    """
+    records: dict[str, Record] = {}
+    changed: dict[str, Data] = {}
+    to_make: list[str] = []
+    for path, data in outputs.files.items():
+        old = previous.get(path)
+        if callable(data):
+            key = outputs.keys[path]
+            if old is not None and old.key == key:
+                records[path] = old
+            else:
+                to_make.append(path)
+        elif isinstance(data, Path):
+            rec = Record("", file_record(data))
+            records[path] = rec
+            if old != rec:
+                changed[path] = data
+        else:
+            rec = Record("", digest(data))
+            records[path] = rec
+            if old != rec:
+                changed[path] = data
+    made = make_many(outputs, to_make) if make_many and to_make else {p: outputs.make(p) for p in to_make}
+    for path in to_make:
+        data = made[path]
+        rec = Record(outputs.keys[path], digest(data))
+        old = previous.get(path)
+        records[path] = rec
+        if old is None or old.hash != rec.hash:
+            changed[path] = data
+    stale = sorted(set(previous) - set(records))
+    return Plan(records, changed, stale, len(to_make))
 
 
 def guard_destination(dest: Path, root: Path) -> Path:
@@ -78,14 +178,14 @@ def guard_destination(dest: Path, root: Path) -> Path:
     root = root.resolve()
     if dest == root or dest in root.parents:
         raise OutputError(f"refusing to write the site into {dest}: it contains the site root")
-    for name in ("content", "themes", ".git", "kowp_site", "tests"):
+    for name in ("content", "themes", ".git", "kowp_site", "tests", ".kowp-cache/build"):
         protected = root / name
-        if dest == protected or protected in dest.parents:
+        if dest == protected or protected in dest.parents or dest in protected.parents:
             raise OutputError(f"refusing to write the site into {dest}: it holds the site's own files")
     return dest
 
 
-def _write_file(target: Path, data: bytes | Path) -> None:
+def _write_file(target: Path, data: Data) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, Path):
         shutil.copyfile(data, target)
@@ -93,7 +193,7 @@ def _write_file(target: Path, data: bytes | Path) -> None:
         target.write_bytes(data)
 
 
-def write_site(dest: Path, outputs: OutputSet) -> int:
+def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data]) -> int:
     """Write ``outputs`` as the new content of ``dest``, atomically; returns the file count.
 
     The new site is written to ``.<name>.new`` beside ``dest`` and moved into place with two
@@ -106,9 +206,10 @@ def write_site(dest: Path, outputs: OutputSet) -> int:
     for leftover in (staging, retired):
         if leftover.exists():
             shutil.rmtree(leftover)
+    items = outputs if isinstance(outputs, OutputSet) else sorted(outputs.items())
     try:
         staging.mkdir()
-        for path, data in outputs:
+        for path, data in items:
             _write_file(staging / path, data)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -118,3 +219,54 @@ def write_site(dest: Path, outputs: OutputSet) -> int:
     os.replace(staging, dest)
     shutil.rmtree(retired, ignore_errors=True)
     return len(outputs)
+
+
+def can_write_in_place(dest: Path, changed: Mapping[str, Data]) -> bool:
+    """False when a changed path collides with a folder (or a file stands where a folder must be)."""
+    for path in changed:
+        target = dest / path
+        if target.is_dir():
+            return False
+        for parent in target.parents:
+            if parent == dest:
+                break
+            if parent.exists() and not parent.is_dir():
+                return False
+    return True
+
+
+def write_changes(dest: Path, changed: Mapping[str, Data], stale: list[str], before_swap: Callable[[], None]) -> None:
+    """Update ``dest`` in place: all temporaries first, then renames, then stale files removed.
+
+    ``before_swap`` runs once every temporary file exists (the build forgets its manifest there,
+    so an interrupted swap is repaired by the next build).
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path in sorted(changed):
+            target = dest / path
+            temp = target.with_name(f".{target.name}{TEMP_SUFFIX}")
+            temps.append((temp, target))
+            _write_file(temp, changed[path])
+    except BaseException:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+            _remove_empty_parents(temp.parent, dest)
+        raise
+    before_swap()
+    for temp, target in temps:
+        os.replace(temp, target)
+    for path in stale:
+        target = dest / path
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+        _remove_empty_parents(target.parent, dest)
+
+
+def _remove_empty_parents(folder: Path, dest: Path) -> None:
+    while folder != dest and dest in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,270 @@
+"""The persistent build cache in ``.kowp-cache/build/`` (git-ignored; CI may restore it).
+
+Two kinds of files, both safe to delete at any time (the next build is then a full one):
+
+- ``posts-<fingerprint>/<YYYY-MM>.pickle``: one :class:`PostEntry` per post folder of that month,
+  i.e. the loaded :class:`~kowp_site.content.Post`, its problems, and its rendered Markdown. The
+  fingerprint covers the kowp-site version and source files, Python and library versions, and the
+  whole configuration, so any of those changing starts a fresh cache. An entry is reused while the
+  folder's files keep their name, size, mtime and inode (stat first; nothing is read).
+- ``outputs-<hash of the output folder>.pickle``: the :class:`Manifest` of the last build written
+  there — for every output file the key of what it depended on and a digest of its bytes.
+
+Entries never depend on ``--drafts``: whether a post is shown is decided per build, and each
+output folder has its own manifest, so a preview build cannot leak into a production one.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kowp_site import __version__
+from kowp_site.config import Config
+from kowp_site.content import Post, post_dirs
+from kowp_site.errors import Problem
+from kowp_site.markdown import Rendered
+from kowp_site.output import Record
+
+FORMAT = "1"
+CACHE_DIR = ".kowp-cache"
+KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
+
+Signature = tuple[tuple[str, int, int, int], ...]
+
+
+def cache_root(config: Config) -> Path:
+    return config.root / CACHE_DIR / "build"
+
+
+def hash_text(*parts: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many long-lived objects (much faster)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def signature(folder: str | Path) -> Signature:
+    """Name, size, mtime and inode of every file in ``folder``: changes when any file may have."""
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return ()
+    for entry in entries:
+        try:
+            st = entry.stat()
+        except FileNotFoundError:
+            continue
+        found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    found.sort()
+    return tuple(found)
+
+
+def signature_tree(folder: Path) -> Signature:
+    """:func:`signature` of every file below ``folder`` (theme static files), names relative."""
+    found = []
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            st = os.stat(os.path.join(dirpath, name))
+            found.append((os.path.relpath(os.path.join(dirpath, name), folder), st.st_size, st.st_mtime_ns, st.st_ino))
+    found.sort()
+    return tuple(found)
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The stat of every content file, taken before anything is read."""
+
+    folders: dict[str, tuple[str, str, str, Path]]  # "YYYY/MM/slug" -> (year, month, slug, folder)
+    signatures: dict[str, Signature]
+    pages: Signature
+    key: str  # changes when any content file may have changed
+
+
+def scan(config: Config) -> Scan:
+    folders: dict[str, tuple[str, str, str, Path]] = {}
+    sigs: dict[str, Signature] = {}
+    for year, month, slug, folder in post_dirs(config.content_dir / "posts"):
+        name = f"{year}/{month}/{slug}"
+        folders[name] = (year, month, slug, folder)
+        sigs[name] = signature(folder)
+    pages = signature(config.content_dir / "pages")
+    return Scan(folders, sigs, pages, hash_text(sorted(sigs.items()), pages))
+
+
+# The modules whose code decides what a post entry or an output holds.
+BUILD_MODULES = (
+    "__init__", "build", "cache", "config", "content", "errors", "feeds", "markdown", "output", "paths", "render",
+)  # fmt: skip
+
+
+def tool_fingerprint() -> str:
+    """kowp-site's version and build modules, Python and the libraries whose output we cache."""
+    import jinja2
+    import markdown_it
+    import nh3
+
+    here = Path(__file__).resolve().parent
+    sources = []
+    for name in BUILD_MODULES:
+        st = (here / f"{name}.py").stat()
+        sources.append((name, st.st_size, st.st_mtime_ns))
+    versions = (__version__, sys.version, markdown_it.__version__, jinja2.__version__, getattr(nh3, "__version__", ""))
+    return hash_text(FORMAT, versions, sources)
+
+
+def theme_fingerprint(theme_dirs: Iterable[Path]) -> str:
+    """Contents of every template (static files are compared one by one when copied)."""
+    parts = []
+    for folder in theme_dirs:
+        templates = folder / "templates"
+        for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
+            if path.is_file():
+                parts.append((str(path.relative_to(folder)), hashlib.sha256(path.read_bytes()).hexdigest()))
+        parts.append(str(folder))
+    return hash_text(parts)
+
+
+@dataclass(frozen=True)
+class PostEntry:
+    """One post folder as the loader saw it; reused while ``signature`` still matches."""
+
+    folder: str  # "YYYY/MM/slug"
+    signature: Signature
+    post: Post | None
+    problems: tuple[Problem, ...]
+    assets: tuple[tuple[str, Path], ...]
+    digest: str  # of the key and every Markdown file's bytes: what the post's outputs depend on
+    rendered: Rendered | None  # the translation body's HTML, once a build has shown the post
+
+
+def shard_of(folder: str) -> str:
+    return folder[:7].replace("/", "-")  # "2026/08/slug" -> "2026-08"
+
+
+class PostCache:
+    """Post entries by folder, stored in monthly shards; only changed shards are rewritten."""
+
+    def __init__(self, config: Config, fingerprint: str):
+        self.dir = cache_root(config) / f"posts-{fingerprint[:16]}"
+        self.entries: dict[str, PostEntry] = {}
+        self.dirty: set[str] = set()
+        self.saved: set[str] = set()  # shards already written by a worker during this build
+
+    def load(self) -> None:
+        if not self.dir.is_dir():
+            return
+        with no_gc():
+            for path in sorted(self.dir.glob("*.pickle")):
+                try:
+                    with path.open("rb") as f:
+                        self.entries.update(pickle.load(f))
+                except Exception:  # a damaged shard is rebuilt, never trusted
+                    self.dirty.add(path.stem)
+
+    def get(self, folder: str, sig: Signature) -> PostEntry | None:
+        entry = self.entries.get(folder)
+        return entry if entry is not None and entry.signature == sig else None
+
+    def put(self, entry: PostEntry) -> None:
+        self.entries[entry.folder] = entry
+        self.dirty.add(shard_of(entry.folder))
+
+    def keep_only(self, folders: Iterable[str]) -> None:
+        wanted = set(folders)
+        for name in [f for f in self.entries if f not in wanted]:
+            del self.entries[name]
+            self.dirty.add(shard_of(name))
+
+    def save(self) -> None:
+        """Rewrite the shards that changed (atomically) and forget old fingerprints."""
+        todo = self.dirty - self.saved
+        if not todo:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        by_shard: dict[str, dict[str, PostEntry]] = {s: {} for s in todo}
+        for name, entry in self.entries.items():
+            shard = shard_of(name)
+            if shard in by_shard:
+                by_shard[shard][name] = entry
+        for shard, entries in by_shard.items():
+            path = self.dir / f"{shard}.pickle"
+            if entries:
+                write_atomic(path, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+            else:
+                path.unlink(missing_ok=True)
+        self.dirty.clear()
+        self._prune()
+
+    def _prune(self) -> None:
+        others = [d for d in self.dir.parent.glob("posts-*") if d != self.dir]
+        others.sort(key=lambda d: d.stat().st_mtime_ns, reverse=True)
+        for old in others[KEEP_FINGERPRINTS - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class Manifest:
+    """What the last build wrote into one output folder, and with which inputs."""
+
+    inputs: str = ""  # key of every input (content stat, config, theme, tool, options)
+    records: dict[str, Record] = field(default_factory=dict)
+    summary: tuple[int, int, int, tuple[Problem, ...]] = (0, 0, 0, ())  # files, posts, pages, warnings
+
+
+def manifest_path(config: Config, dest: Path) -> Path:
+    return cache_root(config) / f"outputs-{hash_text(str(dest))[:16]}.pickle"
+
+
+def load_manifest(config: Config, dest: Path) -> Manifest | None:
+    """The manifest of ``dest``, or None when there is none, it is damaged or ``dest`` is gone."""
+    path = manifest_path(config, dest)
+    if not dest.is_dir() or not path.is_file():
+        return None
+    try:
+        with no_gc(), path.open("rb") as f:
+            found = pickle.load(f)
+    except Exception:
+        return None
+    return found if isinstance(found, Manifest) else None
+
+
+def save_manifest(config: Config, dest: Path, manifest: Manifest) -> None:
+    write_atomic(manifest_path(config, dest), pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def forget_manifest(config: Config, dest: Path) -> None:
+    manifest_path(config, dest).unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
