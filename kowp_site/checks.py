@@ -104,16 +104,17 @@ class Checker:
         if t is None or t.status not in TRANSLATED:
             return []
         doc = mdscan.scan(t.path)
+        en = mdscan.scan(post.source.path)
         found: list[Finding] = []
         if post.outdated:
             found.append(self.outdated(post, doc))
         if t.status == "published":
             found += self.hangul(post, doc)
         if t.status in FINISHED and not post.source.excerpt_only:
-            found += self.structure(post, doc)
+            found += self.structure(en, doc)
         found += self.links(post, doc)
         text_lines = self.text_lines(doc)
-        found += self.glossary_findings(post, text_lines)
+        found += self.glossary_findings(en, doc, text_lines)
         found += self.product_name(post, text_lines)
         found += self.style(post, doc)
         found = [f for f in found if f.check in self.enabled]
@@ -155,8 +156,8 @@ class Checker:
             )
         ]
 
-    def structure(self, post: Post, doc: mdscan.Doc) -> list[Finding]:
-        en = mdscan.structure(mdscan.scan(post.source.path))
+    def structure(self, en_doc: mdscan.Doc, doc: mdscan.Doc) -> list[Finding]:
+        en = mdscan.structure(en_doc)
         ko = mdscan.structure(doc)
         where = self.where(doc.path)
         found = []
@@ -243,14 +244,14 @@ class Checker:
                 return "that translation is not published yet"
         return "no page of the site has this address"
 
-    def glossary_findings(self, post: Post, lines: list[tuple[int, str]]) -> list[Finding]:
+    def glossary_findings(self, en: mdscan.Doc, doc: mdscan.Doc, lines: list[tuple[int, str]]) -> list[Finding]:
         if not self.glossary:
             return []
-        english = "\n".join(text for _, text in self.text_lines(mdscan.scan(post.source.path)))
+        english = "\n".join(text for _, text in self.text_lines(en))
         return [
             Finding(
                 "glossary",
-                self.where(post.translation.path),  # type: ignore[union-attr]
+                self.where(doc.path),
                 hit.line,
                 f"'{hit.found}' for '{hit.term}': the glossary says '{hit.expected}'",
                 f"write {hit.expected} (content/glossary.toml)",

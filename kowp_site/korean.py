@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from kowp_site.errors import KowpError
@@ -77,7 +78,7 @@ class Term:
     forbidden: tuple[str, ...]
     note: str = ""
 
-    @property
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
         words = [re.escape(w) for w in self.en.split()]
         return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w-])", re.IGNORECASE)
@@ -113,16 +114,19 @@ def load_glossary(path: Path) -> tuple[Term, ...]:
     return tuple(terms)
 
 
-def _mask(text: str, keep: list[str]) -> str:
+def _mask(text: str, keep: tuple[str, ...]) -> str:
     """Blank out approved renderings so a forbidden variant inside one is not reported."""
     for word in keep:
         text = text.replace(word, " " * len(word))
     return text
 
 
-def _variant_re(variant: str) -> re.Pattern[str]:
-    # Not the tail of a longer Hangul word ("하드워프"); particles may follow ("워프를").
-    return re.compile(r"(?<![\uac00-\ud7a3])" + re.escape(variant))
+@lru_cache(maxsize=256)
+def _variants_re(variants: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``variants``, not as the tail of a longer Hangul word ("하드워프"); particles may
+    follow ("워프를"). Longest first, so "블록 에디터" wins over "에디터"."""
+    ordered = sorted(variants, key=len, reverse=True)
+    return re.compile(r"(?<![\uac00-\ud7a3])(?:" + "|".join(re.escape(v) for v in ordered) + ")")
 
 
 @dataclass(frozen=True)
@@ -135,25 +139,32 @@ class Hit:
 
 def glossary_hits(terms: tuple[Term, ...], english: str, lines: list[tuple[int, str]]) -> list[Hit]:
     """Forbidden variants in ``lines`` of terms that the English text uses."""
-    used = [t for t in terms if t.forbidden and t.pattern.search(english)]
-    approved = sorted({t.ko for t in terms}, key=len, reverse=True)
-    hits = []
-    for n, text in lines:
-        masked = _mask(text, approved)
-        for term in used:
+    owner: dict[str, Term] = {}
+    for term in terms:
+        if term.forbidden and term.pattern.search(english):
             for variant in term.forbidden:
-                if _variant_re(variant).search(masked):
-                    hits.append(Hit(n, variant, term.ko, term.en))
-    return hits
+                owner.setdefault(variant, term)
+    return _hits(owner, _approved(terms), lines)
 
 
 def product_name_hits(product: str, variants: tuple[str, ...], lines: list[tuple[int, str]]) -> list[Hit]:
+    owner = {v: Term("WordPress", product, variants) for v in variants}
+    return _hits(owner, (product,), lines)
+
+
+@lru_cache(maxsize=16)
+def _approved(terms: tuple[Term, ...]) -> tuple[str, ...]:
+    return tuple(sorted({t.ko for t in terms}, key=len, reverse=True))
+
+
+def _hits(owner: dict[str, Term], keep: tuple[str, ...], lines: list[tuple[int, str]]) -> list[Hit]:
+    if not owner:
+        return []
+    pattern = _variants_re(tuple(sorted(owner)))
     hits = []
     for n, text in lines:
-        masked = _mask(text, [product])
-        for variant in variants:
-            if _variant_re(variant).search(masked):
-                hits.append(Hit(n, variant, product, "WordPress"))
+        for found in dict.fromkeys(m.group(0) for m in pattern.finditer(_mask(text, keep))):
+            hits.append(Hit(n, found, owner[found].ko, owner[found].en))
     return hits
 
 
