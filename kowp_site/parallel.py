@@ -3,13 +3,14 @@
 Workers are forked *after* the build has everything in memory (configuration, templates, the
 views of every post), so a task sends only its chunk number and returns only its results: no
 large pickles go to the workers. Where fork is unavailable, or the work is small, the chunks run
-in this process, with the same results.
+in this process, with the same results; so does a process that runs other threads.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -45,7 +46,8 @@ def map_chunks(fn: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], co
     """``fn(chunk)`` for every chunk, in order; in ``count`` forked processes when that helps."""
     global _JOB
     count = min(count or workers(), len(chunks))
-    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that runs other threads (the dev server) can deadlock the child.
+    if count <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:
             yield fn(chunk)
         return

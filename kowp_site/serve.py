@@ -1,0 +1,237 @@
+"""``kowp-site serve``: build a preview, serve it on loopback, rebuild on save, reload the browser.
+
+Only used by the serve command. The preview goes to ``.kowp-cache/serve/site`` (never ``site/``),
+built with drafts by default and with a small script in every page's ``<head>`` that listens to
+``/__kowp/events`` (Server-Sent Events): ``reload`` after a good rebuild, ``problem`` with the
+messages when a rebuild fails. The last good site stays served while content has errors.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from kowp_site import ui
+from kowp_site.build import BuildOptions, BuildResult, build
+from kowp_site.cache import CACHE_DIR
+from kowp_site.errors import KowpError, ProblemsError
+
+EVENTS_PATH = "/__kowp/events"
+HEARTBEAT_SECONDS = 10.0
+RELOAD_SCRIPT = """<script>(() => {
+  const show = (text) => {
+    let box = document.getElementById("kowp-problem");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "kowp-problem";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
+        "background:rgba(20,20,20,.94);color:#ffd7d7;font:14px/1.5 monospace;white-space:pre-wrap";
+      document.body.append(box);
+    }
+    box.textContent = "kowp-site: 빌드 오류 (build failed) — 고치고 저장하면 다시 빌드합니다.\\n\\n" + text;
+  };
+  const events = new EventSource("/__kowp/events");
+  events.addEventListener("reload", () => location.reload());
+  events.addEventListener("problem", (e) => show(JSON.parse(e.data).message));
+})();</script>"""
+
+
+def serve_folder(root: Path) -> Path:
+    """Where serve writes its preview: inside the cache, so site/ never holds drafts or the script."""
+    return root / CACHE_DIR / "serve" / "site"
+
+
+@dataclass
+class LiveState:
+    """The last build's outcome, shared by the builder and every open event stream."""
+
+    version: int = 0
+    problem: str = ""  # messages of the failed build, "" after a good one
+    stopping: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, problem: str = "") -> None:
+        with self.changed:
+            self.version += 1
+            self.problem = problem
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files of the preview, 404.html for unknown paths, and the event stream."""
+
+    state: LiveState
+    folder: Path
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003 - http.server's signature
+        super().__init__(*args, directory=str(self.folder), **kwargs)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet: the terminal shows builds
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == EVENTS_PATH:
+            self.stream_events()
+        else:
+            super().do_GET()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self.folder / "404.html"
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def stream_events(self) -> None:
+        state = self.state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.end_headers()
+        with state.changed:
+            seen = state.version
+            first = event(state)
+        try:
+            self.wfile.write(b"retry: 1000\n\n" + (first if state.problem else f": connected {seen}\n\n".encode()))
+            self.wfile.flush()
+            while True:
+                with state.changed:
+                    state.changed.wait_for(lambda s=seen: state.version != s or state.stopping, HEARTBEAT_SECONDS)
+                    if state.stopping:
+                        return
+                    message = event(state) if state.version != seen else b": ping\n\n"
+                    seen = state.version
+                self.wfile.write(message)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def event(state: LiveState) -> bytes:
+    """The SSE message for the state's current version."""
+    if state.problem:
+        data = json.dumps({"version": state.version, "message": state.problem}, ensure_ascii=False)
+        return f"event: problem\ndata: {data}\n\n".encode()
+    return f"event: reload\ndata: {state.version}\n\n".encode()
+
+
+def problem_text(exc: KowpError) -> str:
+    if isinstance(exc, ProblemsError):
+        return "\n".join(str(p) for p in exc.problems)
+    return str(exc)
+
+
+@dataclass
+class Server:
+    """A running preview: the HTTP server thread plus what the watcher needs to rebuild."""
+
+    root: Path
+    options: BuildOptions
+    httpd: ThreadingHTTPServer
+    state: LiveState
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def rebuild(self) -> BuildResult | None:
+        """Build into the preview; publish reload or the problem. Returns None when the build failed."""
+        started = time.perf_counter()
+        try:
+            result = build(self.root, self.options)
+        except KowpError as exc:
+            if isinstance(exc, ProblemsError):
+                ui.report(exc.problems)
+            ui.fail("build failed; still serving the last good site — fix and save to rebuild")
+            self.state.publish(problem_text(exc) or "build failed")
+            return None
+        ui.report(result.warnings)
+        ui.info(
+            f"built {result.posts} posts in {time.perf_counter() - started:.2f}s: "
+            f"{result.written} files written, {result.removed} removed"
+        )
+        self.state.publish()
+        return result
+
+    def close(self) -> None:
+        self.state.stop()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def start(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True) -> Server:
+    """Bind the port, build once, then serve in a thread. Port 0 picks a free port (tests)."""
+    state = LiveState()
+    folder = serve_folder(root.resolve())
+    handler = type("PreviewHandler", (Handler,), {"state": state, "folder": folder})
+    try:
+        httpd = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise KowpError(f"cannot listen on {host}:{port}: {exc.strerror} — try --port with another number") from None
+    httpd.daemon_threads = True
+    bound_host, bound_port = httpd.server_address[:2]
+    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    options = BuildOptions(
+        drafts=drafts, output=folder, base_url=f"http://{shown_host}:{bound_port}/", extra_head=RELOAD_SCRIPT
+    )
+    thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
+    server = Server(root, options, httpd, state, thread)
+    server.rebuild()  # before any thread runs: a cold build may fork worker processes
+    thread.start()
+    return server
+
+
+def watch_paths(root: Path) -> list[Path]:
+    paths = [root / "content", root / "themes", root / "pyproject.toml"]
+    return [p for p in paths if p.exists()]
+
+
+def relevant(root: Path) -> Callable[[object, str], bool]:
+    """Ignore editor droppings (dot-files, swap and backup files)."""
+
+    def check(_change: object, path: str) -> bool:
+        name = Path(path).name
+        return not (name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")))
+
+    return check
+
+
+def watch(server: Server, stop: threading.Event) -> None:
+    """Rebuild after every batch of changes until ``stop`` is set (Ctrl-C sets it in run)."""
+    from watchfiles import watch as watch_files
+
+    for _changes in watch_files(
+        *watch_paths(server.root),
+        watch_filter=relevant(server.root),
+        stop_event=stop,
+        debounce=150,
+        step=50,
+        rust_timeout=500,
+        yield_on_timeout=False,
+        raise_interrupt=False,
+    ):
+        server.rebuild()
