@@ -8,6 +8,7 @@ default theme fills in the rest.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import jinja2
+import markupsafe
 
-from kowp_site import __version__
+from kowp_site import __version__, gitlog
 from kowp_site.config import Category, Config
 from kowp_site.content import Page, Post
 from kowp_site.errors import KowpError
@@ -157,6 +159,14 @@ def paginate(config: Config, views: Sequence[PostView], base: str) -> list[ListP
     return pages
 
 
+def json_script(value: object) -> markupsafe.Markup:
+    """JSON for a ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` escaped as ``\\u003c``
+    etc., so no string in it (a post title) can close the script element."""
+    text = json.dumps(value, ensure_ascii=False, indent=None, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return markupsafe.Markup(text)
+
+
 class Templates:
     """The Jinja2 environment of one build: autoescape on, undefined names are errors."""
 
@@ -173,6 +183,7 @@ class Templates:
         )
         self.env.filters["kdate"] = self.format_date
         self.env.filters["isodate"] = lambda d: d.isoformat()
+        self.env.filters["jsonld"] = json_script
         self.env.globals.update(
             site=config,
             href=config.href,
@@ -181,6 +192,7 @@ class Templates:
             version=__version__,
             extra_head=extra_head,
             feeds=self.feed_links(),
+            source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
         )
 
     def format_date(self, value: dt.datetime | dt.date) -> str:
