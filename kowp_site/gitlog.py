@@ -127,7 +127,7 @@ class ChangeDates:
         self._dates: dict[str, dt.datetime] | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, dt.datetime]:
+    def load(self) -> dict[str, dt.datetime]:
         with self._lock:
             if self._dates is None:
                 self._dates = {}
@@ -140,6 +140,6 @@ class ChangeDates:
 
     def __call__(self, path: Path) -> dt.datetime | None:
         try:
-            return self._load().get(rel(self.root, path))
+            return self.load().get(rel(self.root, path))
         except ValueError:  # not under the root
             return None

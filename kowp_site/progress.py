@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from kowp_site import render
+from kowp_site import gitlog, render
 from kowp_site.config import Config
 from kowp_site.content import STATUSES, Content, Post
 
@@ -216,7 +216,14 @@ def people(config: Config, content: Content) -> tuple[Person, ...]:
 
 
 def progress_pages(config: Config, content: Content, templates: render.Templates) -> list[tuple[str, str]]:
-    """(output path, HTML) of /translate/ and /contributors/."""
+    """(output path, HTML) of /translate/ and /contributors/.
+
+    Also fetches, with one ``git log`` before any post page is rendered (perhaps in forked
+    workers), the dates the English of outdated published posts changed, for their notice.
+    """
+    dates = templates.env.globals.get("source_changed")
+    if isinstance(dates, gitlog.ChangeDates) and any(p.outdated and p.status == "published" for p in content.posts):
+        dates.load()
     return [
         (
             "translate/index.html",
