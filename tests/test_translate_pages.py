@@ -150,3 +150,43 @@ def test_pages_without_repo_url_or_translations(site, build_site):
         doc.find('.//p[@class="progress-summary"]').text_content() == "전체 1편 중 0편(0%)이 번역되어 게시되었습니다."
     )
     assert page(out / "contributors/index.html").xpath("//main//p/text()")[-1] == "아직 게시된 번역이 없습니다."
+
+
+def test_outdated_notice_says_when_the_english_changed_with_one_git_log(site, build_site, monkeypatch):
+    from kowp_site import gitlog
+    from tests.test_check_cli import git
+
+    site.post("changed", ko={"title": "바뀐 글"})
+    site.post("current")
+    root = site.root
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "v1")
+    en = root / "content/posts/2026/08/changed/en.md"
+    en.write_text(en.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    env = {"GIT_COMMITTER_DATE": "2026-09-01T16:30:00+00:00", "GIT_AUTHOR_DATE": "2026-09-01T16:30:00+00:00"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    git(root, "commit", "-q", "-am", "v2")
+    calls: list[tuple[str, ...]] = []
+    real = gitlog._git
+    monkeypatch.setattr(gitlog, "_git", lambda r, *args: calls.append(args) or real(r, *args))
+    out = build_site(root)
+    notice = page(out / "2026/08/changed/index.html").find('.//p[@class="notice"]')
+    assert notice.text_content() == "원문이 2026년 9월 2일에 수정되었습니다 — 번역이 최신이 아닐 수 있습니다. 원문 보기"
+    assert notice.find("time").get("datetime") == "2026-09-01T16:30:00+00:00"
+    assert page(out / "2026/08/current/index.html").find('.//p[@class="notice"]') is None
+    assert [a[0] for a in calls].count("log") == 1
+
+
+def test_outdated_notice_without_git_has_no_date_and_runs_no_git_log(site, build_site, monkeypatch):
+    from kowp_site import gitlog
+
+    site.post("changed", matching_hash=False)
+    calls: list[tuple[str, ...]] = []
+    real = gitlog._git
+    monkeypatch.setattr(gitlog, "_git", lambda r, *args: calls.append(args) or real(r, *args))
+    out = build_site(site.root)
+    notice = page(out / "2026/08/changed/index.html").find('.//p[@class="notice"]')
+    assert notice.text_content() == "원문이 수정되었습니다 — 번역이 최신이 아닐 수 있습니다. 원문 보기"
+    assert "log" not in [a[0] for a in calls]
