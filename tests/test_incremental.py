@@ -1,0 +1,226 @@
+"""Incremental builds: after any change, site/ equals a clean build byte for byte, and a build
+with nothing to do writes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kowp_site import build as build_mod
+from kowp_site import output
+from kowp_site.build import BuildOptions, build
+from tests.conftest import PYPROJECT
+
+PRODUCTION = BuildOptions()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def clean_build(root: Path, scratch: Path, options: BuildOptions = PRODUCTION) -> dict[str, bytes]:
+    """A build of a copy of the site with no cache and no previous output."""
+    copy = scratch / "clean-root"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".kowp-cache", "site", "preview"))
+    out = copy / "out"
+    build(copy, BuildOptions(drafts=options.drafts, output=out))
+    return tree(out)
+
+
+def assert_same_as_clean(root: Path, scratch: Path, options: BuildOptions = PRODUCTION):
+    result = build(root, options)
+    incremental = tree(result.output)
+    assert incremental.keys() == clean_build(root, scratch, options).keys()
+    assert incremental == clean_build(root, scratch, options)
+    return result
+
+
+@pytest.fixture
+def blog(site):
+    for day in range(1, 8):
+        site.post(
+            f"post-{day}",
+            en={"date": f"2026-08-0{day}T10:00:00+00:00", "categories": ("Releases", "Community")[: 1 + day % 2]},
+            ko={"title": f"글 {day}", "translated": f"2026-09-0{day}", "body": f"본문 {day}. [링크](../post-1/)\n"},
+        )
+    site.post("wip", en={"date": "2026-08-09T10:00:00+00:00"}, ko={"status": "draft", "translated": None})
+    site.page("about", "소개", "소개 글입니다.\n")
+    build(site.root, BuildOptions())
+    return site
+
+
+def test_no_change_rebuild_writes_nothing(blog):
+    out = blog.root / "site"
+    before = stats(out)
+    result = build(blog.root, BuildOptions())
+    assert (result.written, result.removed, result.rendered) == (0, 0, 0)
+    assert result.files == len(before) and result.posts == 7 and result.pages == 1
+    assert stats(out) == before
+    # Touching a file without changing it re-reads that post but writes nothing.
+    ko = blog.root / "content/posts/2026/08/post-3/ko.md"
+    os.utime(ko, ns=(ko.stat().st_atime_ns, ko.stat().st_mtime_ns + 10_000_000))
+    result = build(blog.root, BuildOptions())
+    assert result.written == 0 and stats(out) == before
+
+
+def test_edit_writes_only_affected_outputs_and_equals_clean_build(blog, tmp_path):
+    out = blog.root / "site"
+    before = tree(out)
+    blog.post(
+        "post-4",
+        en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "글 4 고침", "translated": "2026-09-04", "body": "새 본문.\n"},
+    )
+    result = assert_same_as_clean(blog.root, tmp_path)
+    after = tree(out)
+    changed = sorted(p for p in after if after[p] != before.get(p))
+    assert "2026/08/post-4/index.html" in changed
+    assert "2026/08/post-3/index.html" in changed  # its neighbour links to the new title
+    assert "feed.xml" in changed and "archive/index.html" in changed
+    assert "2026/08/post-1/index.html" not in changed
+    assert "about/index.html" not in changed
+    assert result.written == len(changed)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add", "delete", "rename", "publish", "unpublish", "theme", "config", "page", "asset", "category"],
+)
+def test_incremental_equals_clean_after(blog, tmp_path, change):
+    root = blog.root
+    posts = root / "content/posts/2026/08"
+    if change == "add":
+        blog.post("post-new", en={"date": "2026-08-08T10:00:00+00:00"}, ko={"title": "새 글"})
+    elif change == "delete":
+        shutil.rmtree(posts / "post-2")
+    elif change == "rename":
+        (posts / "post-5").rename(posts / "post-five")
+        blog.post("post-five", en={"date": "2026-08-05T10:00:00+00:00"}, ko={"title": "글 5"})
+    elif change == "publish":
+        blog.post("wip", en={"date": "2026-08-09T10:00:00+00:00"}, ko={"title": "이제 공개"})
+    elif change == "unpublish":
+        blog.post("post-6", en={"date": "2026-08-06T10:00:00+00:00"}, ko={"status": "review", "translated": None})
+    elif change == "theme":
+        blog.write("themes/default/templates/404.html", "<!doctype html><title>내 404</title><p>{{ site.title }}</p>\n")
+        blog.write("themes/default/static/extra.txt", "theme file\n")
+    elif change == "config":
+        blog.config(raw=PYPROJECT.format(extra="").replace("posts_per_page = 2", "posts_per_page = 3"))
+    elif change == "page":
+        (root / "content/pages/about.md").unlink()
+        blog.page("join", "참여", "참여 안내.\n")
+    elif change == "asset":
+        (posts / "post-2/photo.png").write_bytes(b"\x89PNG one")
+        build(root, BuildOptions())
+        (posts / "post-2/photo.png").write_bytes(b"\x89PNG two, longer")
+    elif change == "category":
+        blog.post("post-7", en={"date": "2026-08-07T10:00:00+00:00", "categories": ("Design",)}, ko={"title": "글 7"})
+    result = assert_same_as_clean(root, tmp_path)
+    assert result.written > 0
+    # And a second build right after has nothing left to do.
+    again = build(root, BuildOptions())
+    assert (again.written, again.removed) == (0, 0)
+
+
+def test_removed_outputs_disappear_with_their_empty_folders(blog, tmp_path):
+    shutil.rmtree(blog.root / "content/posts/2026/08/post-7")
+    blog.config(raw=PYPROJECT.format(extra="").replace("posts_per_page = 2", "posts_per_page = 10"))
+    result = assert_same_as_clean(blog.root, tmp_path)
+    assert result.removed > 0
+    assert not (blog.root / "site/2026/08/post-7").exists()
+    assert not (blog.root / "site/page").exists()
+
+
+def test_drafts_build_never_leaks_into_a_production_build(blog, tmp_path):
+    out = blog.root / "site"
+    build(blog.root, BuildOptions(drafts=True))
+    assert (out / "2026/08/wip/index.html").is_file()
+    result = assert_same_as_clean(blog.root, tmp_path)  # the same folder, now without drafts
+    assert not (out / "2026/08/wip").exists()
+    assert b"wip" not in (out / "sitemap.xml").read_bytes()
+    assert result.removed > 0
+    # A separate preview folder keeps its own record of what it holds.
+    preview = BuildOptions(drafts=True, output=blog.root / "preview")
+    build(blog.root, preview)
+    assert build(blog.root, BuildOptions()).written == 0
+    assert (blog.root / "preview/2026/08/wip/index.html").is_file()
+
+
+def test_failure_while_writing_in_place_leaves_the_site_and_recovers(blog, tmp_path, monkeypatch):
+    out = blog.root / "site"
+    before = tree(out)
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "바뀐 제목"})
+    calls = {"n": 0}
+    real = output._write_file
+
+    def flaky(target, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        real(target, data)
+
+    monkeypatch.setattr(output, "_write_file", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        build(blog.root, BuildOptions())
+    assert tree(out) == before
+    assert not [p for p in out.rglob("*") if p.name.endswith(output.TEMP_SUFFIX)]
+    monkeypatch.setattr(output, "_write_file", real)
+    assert_same_as_clean(blog.root, tmp_path)
+
+
+def test_interrupted_swap_is_repaired_by_the_next_build(blog, tmp_path, monkeypatch):
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "바뀐 제목"})
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def crash_after_one(src, dst):
+        if str(src).endswith(output.TEMP_SUFFIX):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", crash_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        build(blog.root, BuildOptions())
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    assert_same_as_clean(blog.root, tmp_path)  # the manifest was forgotten: a full, clean write
+
+
+def test_damaged_cache_is_ignored(blog, tmp_path):
+    for path in (blog.root / ".kowp-cache").rglob("*.pickle"):
+        path.write_bytes(b"not a pickle")
+    blog.post("post-1", en={"date": "2026-08-01T10:00:00+00:00"}, ko={"title": "첫 글 고침"})
+    assert_same_as_clean(blog.root, tmp_path)
+
+
+def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_mod, "PARALLEL_POSTS", 1)
+    monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 1)
+    monkeypatch.setattr(build_mod, "POSTS_PER_TASK", 2)
+    monkeypatch.setattr(build_mod, "OUTPUTS_PER_TASK", 3)
+    monkeypatch.setenv("KOWP_WORKERS", "2")
+    shutil.rmtree(blog.root / ".kowp-cache")
+    parallel = build(blog.root, BuildOptions(output=tmp_path / "parallel"))
+    assert parallel.written == parallel.files and parallel.rendered > 2 * parallel.posts
+    monkeypatch.setattr(build_mod, "PARALLEL_POSTS", 10**9)
+    monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 10**9)
+    assert tree(tmp_path / "parallel") == clean_build(blog.root, tmp_path)
+
+
+def test_cache_output_folder_is_refused(blog):
+    with pytest.raises(output.OutputError, match="refusing"):
+        build(blog.root, BuildOptions(output=blog.root / ".kowp-cache"))
+    with pytest.raises(output.OutputError, match="refusing"):
+        build(blog.root, BuildOptions(output=blog.root / ".kowp-cache/build/x"))
