@@ -135,15 +135,28 @@ def site_file(config: Config, content: Content, url: str) -> Path | None:
     return dict(content.assets).get(rel)
 
 
+def usable_thumb(path: Path | None) -> Path | None:
+    """``path`` when Bluesky accepts it as a card thumbnail (an image type, at most 1 MB)."""
+    from kowp_site.social.bluesky import THUMB_BYTES, THUMB_TYPES
+
+    if path is None or path.suffix.lower() not in THUMB_TYPES:
+        return None
+    try:
+        return path if path.stat().st_size <= THUMB_BYTES else None
+    except OSError:
+        return None
+
+
 def card_for(config: Config, content: Content, view: object) -> Card:
     """The link card of a post: og:title, og:description, og:image of its page.
 
-    The thumbnail is the page's image when it is a file of this site; a post whose first image is
-    on another host gets the site's default image instead (we never download other hosts' files).
+    The thumbnail is the page's image when it is a file of this site that Bluesky accepts; a post
+    whose first image is on another host (or too large) gets the site's default image instead: we
+    never download other hosts' files.
     """
     default = config.url("static/" + config.default_image)
     image = getattr(view, "image", "") or default
-    thumb = site_file(config, content, image) or site_file(config, content, default)
+    thumb = usable_thumb(site_file(config, content, image)) or usable_thumb(site_file(config, content, default))
     return Card(uri=view.url, title=view.title, description=view.summary, image=image, thumb=thumb)  # type: ignore[attr-defined]
 
 

@@ -148,6 +148,12 @@ def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_im
         en={"guid": GUID_B},
         ko={"translated": "2026-08-20", "body": "![원격 이미지](https://wordpress.org/news/files/x.png)\n\n본문.\n"},
     )
+    huge = site.post(
+        "huge",
+        en={"guid": "https://wordpress.org/news/?p=504"},
+        ko={"translated": "2026-08-20", "body": "![큰 이미지](poster.png)\n\n본문.\n"},
+    )
+    (huge / "poster.png").write_bytes(png + b"0" * 1_000_000)  # over Bluesky's 1 MB thumbnail limit
     assert run(site.root) == 0
 
     out = build.build(site.root, build.BuildOptions())
@@ -162,9 +168,9 @@ def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_im
         og = {m.get("property"): m.get("content") for m in doc.iter("meta") if m.get("property")}
         external = records[og["og:url"]]["embed"]["external"]
         assert (external["title"], external["description"]) == (og["og:title"], og["og:description"])
-    # Own image uploaded; the remote one is never fetched: the default image stands in.
+    # Own image uploaded; the remote one is never fetched and the huge one not sent: the default stands in.
     default_png = (render.bundled_theme() / "static/images/og-default.png").read_bytes()
-    assert sorted(b for _, b in bluesky.blobs) == sorted([png, default_png])
+    assert sorted(b for _, b in bluesky.blobs) == sorted([png, default_png, default_png])
 
 
 def test_a_crash_between_posting_and_recording_never_posts_twice(root: Path, fakes, monkeypatch):
