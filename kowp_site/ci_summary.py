@@ -217,7 +217,7 @@ def _front_matter(path: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _post_row(root: Path, post: ChangedPost, language: str, problems: list[CheckProblem]) -> str:
+def _post_row(root: Path, post: ChangedPost, language: str, problems: list[CheckProblem] | None) -> str:
     folder = root / post.folder
     source = _front_matter(folder / "en.md")
     translation = _front_matter(folder / f"{language}.md")
@@ -226,10 +226,12 @@ def _post_row(root: Path, post: ChangedPost, language: str, problems: list[Check
     title = inline(title or source.get("title") or post.folder.rsplit("/", 1)[-1])
     status_text = f"{STATUS_NAMES[status]} (`{status}`)" if status in STATUS_NAMES else "—"
     files = ", ".join(f"`{name}` {CHANGE_NAMES.get(change, change)}" for name, change in post.changes)
-    mine = [p for p in problems if p.path.startswith(post.folder + "/")]
+    mine = [p for p in problems or [] if p.path.startswith(post.folder + "/")]
     errors = sum(p.severity == "error" for p in mine)
     warnings = len(mine) - errors
-    if errors:
+    if problems is None:
+        result = "❔ 결과 없음"
+    elif errors:
         result = f"❌ 오류 {errors}" + (f", 경고 {warnings}" if warnings else "")
     elif warnings:
         result = f"⚠️ 경고 {warnings}"
@@ -249,14 +251,13 @@ def pr_summary(
 ) -> str:
     """The Korean job summary of ci.yml. ``problems`` is None when the check report was unreadable."""
     lines = ["## 번역 검사 결과", ""]
-    found = problems or []
     if posts:
         lines += [
             f"이 변경이 추가하거나 바꾼 글 {len(posts)}편:",
             "",
             "| 글 | 바뀐 파일 | 상태 | 검사 |",
             "|---|---|---|---|",
-            *(_post_row(root, post, language, found) for post in posts),
+            *(_post_row(root, post, language, problems) for post in posts),
             "",
         ]
     else:
@@ -284,7 +285,7 @@ def pr_summary(
         lines += [
             "### 미리보기",
             "",
-            f"이 실행의 **Artifacts**에서 `{preview_artifact}`을 내려받아 압축을 푼 폴더에서 "
+            f"이 실행의 **Artifacts**에서 `{preview_artifact}` 아티팩트를 내려받아 압축을 푼 폴더에서 "
             "`python -m http.server 8000`을 실행하고 http://localhost:8000/ 을 엽니다. "
             "초안과 검토 중인 글도 '검토 중' 표시와 함께 보입니다.",
             "",
