@@ -207,3 +207,10 @@ def test_secrets_are_scrubbed_from_error_messages():
     secrets.add("ab")  # too short to scrub safely; never a real secret
     err = secrets.error("mastodon: posting failed", RuntimeError("401 for Bearer tok-SECRET-123 ab"))
     assert str(err) == "mastodon: posting failed: RuntimeError: 401 for Bearer *** ab"
+
+
+def test_a_missing_extra_is_explained():
+    from kowp_site.social import require
+
+    with pytest.raises(KowpError, match=r"pip install 'kowp-site\[syndicate\]'"):
+        require("kowp_no_such_module")
