@@ -48,6 +48,7 @@ TRANSLATION_KEYS = (
 PAGE_KEYS = ("title", "summary", "draft")
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
 HASH_RE = re.compile(r"sha256:[0-9a-f]{64}")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0, so not in any feed
 # Names the site itself uses at its top level; a page may not take them.
 RESERVED_PAGES = {
     "page", "category", "archive", "translate", "contributors", "feed", "atom", "sitemap",
@@ -236,6 +237,11 @@ class _Reader:
             return ""
         if required and not value.strip():
             self.problem(path, lines.get(key), f"'{key}' is empty", f"give the post a {key}")
+        if CONTROL_RE.search(value):
+            self.problem(
+                path, lines.get(key), f"'{key}' contains control characters", "remove them; feeds cannot carry them"
+            )
+            return ""
         return value.strip()
 
     def strings(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> tuple[str, ...]:
@@ -250,6 +256,11 @@ class _Reader:
                 lines.get(key),
                 f"'{key}' must be a list of names",
                 f"write {key}: [name1, name2]",
+            )
+            return ()
+        if any(CONTROL_RE.search(str(x)) for x in value):
+            self.problem(
+                path, lines.get(key), f"'{key}' contains control characters", "remove them; feeds cannot carry them"
             )
             return ()
         return tuple(str(x).strip() for x in value if str(x).strip())

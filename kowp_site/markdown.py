@@ -29,6 +29,8 @@ IFRAME_HOSTS = (
     "videopress.com",
     "video.wordpress.com",
 )
+# Where images of upstream posts live (WordPress.org News and its CDNs); any other host is refused.
+IMAGE_HOSTS = ("wordpress.org", "w.org", "wp.com", "wordpress.com")
 IFRAME_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
 
 TAGS = {
@@ -65,6 +67,9 @@ SAFE_REL = {
     "footnote-backref",
 }
 DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=\s]*\Z", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Spaces, controls and invisible characters a URL's scheme may be hidden behind (DOMPurify's tests).
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufffd]")
 ID_RE = re.compile(r"[^\W\d_][\w\-:.]{0,80}", re.UNICODE)
 # Ids a heading may not take: they would shadow names scripts and the page rely on.
 RESERVED_IDS = {"main", "content", "top", "site-header", "site-footer", "search", "toc"}
@@ -105,13 +110,40 @@ def _iframe_allowed(src: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in IFRAME_HOSTS)
 
 
+def _image_allowed(src: str) -> bool:
+    """Images come from the post's own folder (relative), a data: URL, or the upstream's image servers."""
+    try:
+        parts = urlsplit(src.strip())
+    except ValueError:
+        return False
+    if not parts.scheme and not parts.netloc:
+        return True
+    host = (parts.hostname or "").lower()
+    return parts.scheme in ("http", "https", "data") and (
+        parts.scheme == "data" or any(host == h or host.endswith("." + h) for h in IMAGE_HOSTS)
+    )
+
+
+def _safe_image(src: str) -> bool:
+    """An image address pages may repeat outside the sanitized body: http(s), relative or a raster data: URL."""
+    probe = _URL_NOISE.sub("", src).lower()
+    if probe.startswith("data:"):
+        return bool(DATA_IMAGE.match(src.strip()))
+    scheme = re.match(r"([a-z][a-z0-9+.-]*):", probe)
+    return scheme is None or scheme.group(1) in ("http", "https")
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr in ("href", "src", "cite"):
-        probe = re.sub(r"[\x00-\x20]", "", value).lower()
+        probe = _URL_NOISE.sub("", value).lower()
+        if probe.startswith(("javascript:", "vbscript:", "livescript:")):
+            return None  # hidden behind Unicode spaces or controls, which nh3's scheme check lets through
         if probe.startswith("data:"):
             return value if tag == "img" and attr == "src" and DATA_IMAGE.match(value.strip()) else None
         if tag == "iframe" and attr == "src":
             return value if _iframe_allowed(value) else None
+        if tag == "img" and attr == "src" and not _image_allowed(value):
+            return None  # a third-party image is a tracking pixel: every reader's browser would call it
         return value
     if attr == "id":
         return value if ID_RE.fullmatch(value) and value not in RESERVED_IDS else None
@@ -224,7 +256,7 @@ class Renderer:
 
     def render(self, text: str) -> Rendered:
         """Markdown -> :class:`Rendered`. Template syntax such as ``{{ x }}`` stays literal text."""
-        text = text.replace("\x00", "\ufffd")
+        text = _CONTROL.sub("\ufffd", text)  # NUL and other C0 controls: invisible, and not allowed in feeds
         tokens = self.md.parse(text)
         html = self.md.renderer.render(tokens, self.md.options, {})
         summary = ""
@@ -247,6 +279,8 @@ class Renderer:
             found = re.search(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?", html)
             if found:
                 image, image_alt = found.group(1), found.group(2) or ""
+        if image and not (_safe_image(image) and _image_allowed(image)):
+            image = image_alt = ""  # pages and feeds use it for og:image and JSON Feed "image"
         return Rendered(self.sanitize(html), summary, image, image_alt, chars)
 
 

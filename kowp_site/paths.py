@@ -41,7 +41,10 @@ class PostKey:
 
 def check_slug(raw: str) -> str:
     """Percent-decode, NFC-normalise and validate a slug; raise UnsafePath when it is not safe."""
-    slug = unicodedata.normalize("NFC", unquote(raw, errors="strict"))
+    try:
+        slug = unicodedata.normalize("NFC", unquote(raw, errors="strict"))
+    except UnicodeDecodeError:
+        raise UnsafePath(f"slug {raw!r} is not percent-encoded UTF-8") from None
     if not slug:
         raise UnsafePath("empty slug")
     if len(slug) > MAX_SLUG:
@@ -62,9 +65,12 @@ def key_from_parts(year: str, month: str, slug: str) -> PostKey:
 def key_from_link(link: str) -> PostKey:
     """``https://wordpress.org/news/2026/08/open-weight/`` -> ``2026/08/open-weight``."""
     try:
-        path = urlsplit(link).path
+        parts = urlsplit(link)
     except ValueError as exc:
         raise UnsafePath(f"not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UnsafePath(f"link {link!r} is not an http(s) URL")
+    path = parts.path
     parts = [p for p in path.split("/") if p]
     for i in range(len(parts) - 2):
         if re.fullmatch(r"\d{4}", parts[i]) and re.fullmatch(r"\d{2}", parts[i + 1]):
