@@ -157,3 +157,12 @@ def test_a_content_error_is_reported_with_its_check_id(site, capsys):
         "error: content/posts/2026/08/bad/ko.md:3: [front-matter] status must be one of untranslated, draft, review,"
         " published, not 'done'"
     )
+
+
+def test_status_lists_the_same_tree_right(tree, capsys):
+    code = main(["status", "--root", str(tree.root), "--json", "--no-history"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (data["total"], data["counts"]["published"], data["outdated"]) == (5, 5, 1)
+    assert [e["post"] for e in data["outdated_posts"]] == ["2026/08/old"]
+    assert data["untranslated"] == [] and data["in_progress"] == []
