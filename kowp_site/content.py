@@ -208,7 +208,7 @@ class _Reader:
             if m and m.group(1) not in lines:
                 lines[m.group(1)] = n
         stripped = body.lstrip("\n")
-        body_line = fm_text.count("\n") + 1 + len(body) - len(stripped)
+        body_line = text[: len(text) - len(stripped)].count("\n") + 1
         return {str(k): v for k, v in meta.items()}, stripped, lines, body_line
 
     def string(

@@ -158,3 +158,16 @@ def test_another_locale_reads_its_own_translation_file(site, build_site):
 def test_missing_root_is_a_usage_error(tmp_path, capsys):
     assert main(["build", "--root", str(tmp_path / "nope")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("gap", ["", "\n", "\n\n\n"])
+def test_body_line_points_at_the_first_body_line(site, gap):
+    from kowp_site import content as content_mod
+
+    folder = site.post("x")
+    (folder / "ko.md").write_text(f"---\ntitle: 제목\nstatus: draft\nsource_hash: {'sha256:' + '0' * 64}\n---\n{gap}본문 첫 줄\n")
+    cfg, _ = config_mod.load(site.root)
+    content, problems = content_mod.load(cfg)
+    translation = content.posts[0].translation
+    lines = (folder / "ko.md").read_text().split("\n")
+    assert lines[translation.body_line - 1] == "본문 첫 줄"
