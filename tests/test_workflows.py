@@ -177,6 +177,7 @@ def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
 
 EXPECTED_PERMISSIONS = {
     ("ci", "test"): {"contents": "read"},
+    ("ci", "browser"): {"contents": "read"},
     ("ci", "content"): {"contents": "read"},
     ("deploy", "build"): {"contents": "read", "pages": "read"},
     ("deploy", "deploy"): {"pages": "write", "id-token": "write"},
@@ -227,8 +228,10 @@ def test_ci_checks_builds_summarises_and_uploads_a_preview() -> None:
     assert '>> "$GITHUB_STEP_SUMMARY"' in summary and "kowp_site.ci_summary pr" in summary
     upload = step(ci, "content", "미리보기 아티팩트")
     assert upload["uses"].startswith("actions/upload-artifact@") and upload["with"]["path"] == "site/"
-    tests = step(ci, "test", "pytest")["run"]
-    assert "pytest" in tests
+    # Every test runs somewhere: the browser suite in its own job, with a Chromium at Debian's path.
+    assert step(ci, "test", "pytest")["run"] == 'python -m pytest -m "not browser"'
+    assert step(ci, "browser", "pytest -m browser")["run"] == "python -m pytest -m browser"
+    assert "/usr/bin/chromium" in step(ci, "browser", "Chromium과 한글 글꼴")["run"]
     setups = [s for _, s in steps(ci) if s.get("uses", "").startswith("actions/setup-python@")]
     assert setups and all(s["with"]["cache"] == "pip" for s in setups)
     caches = [s for _, s in steps(ci) if s.get("uses", "").startswith("actions/cache@")]
