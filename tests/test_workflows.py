@@ -485,7 +485,12 @@ def test_fetch_workflow_decides_from_real_fetch_output(fetch_site: tuple[Path, F
     }
     assert "### 새 글 1편\n\n- **First post** — `content/posts/2026/08/first-post`" in body
     assert "수정된 글" not in body and "GITHUB_TOKEN" not in body
-    assert (post / "en.md").is_file() and (root / "content/.fetch-state.json").is_file()
+    # What create-pull-request commits (add-paths: content/): the post and the fetch state, nothing else.
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*") if p.is_file()) == [
+        "content/.fetch-state.json",
+        "content/posts/2026/08/first-post/en.md",
+        "content/posts/2026/08/first-post/ko.md",
+    ]
     translation = (post / "ko.md").read_bytes()
 
     # Nothing new upstream (the server answers 304): no pull request.
