@@ -1,0 +1,230 @@
+"""Time kowp-site builds (cold, no change, one post edited) and, when installed, Hugo and Pelican.
+
+    python benchmarks/bench.py --posts 5000                  # generate a corpus, then measure
+    python benchmarks/bench.py --corpus /tmp/c5k --runs 5    # use make_corpus.py output
+    python benchmarks/bench.py --corpus /tmp/c5k --peers /tmp/peers/bin
+
+Every figure is a whole process: wall seconds, CPU seconds (user + system of the process and the
+workers it waited for) and peak RSS (the largest single process), from ``os.wait4``. The table
+shows medians; the ratio columns compare with Hugo's and Pelican's cold builds of the same posts,
+measured in the same run. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MAKE_CORPUS = HERE.parent.parent / "shared" / "bench" / "make_corpus.py"
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float
+    written: int | None = None  # files created or changed in the output folder
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Inode, size and mtime of every file: any write shows up as a difference."""
+    found = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            found[path.relative_to(folder).as_posix()] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def written(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]]) -> int:
+    return sum(1 for p, s in after.items() if before.get(p) != s) + len(before.keys() - after.keys())
+
+
+@dataclass(frozen=True)
+class Scenario:
+    tool: str
+    name: str
+    prepare: Callable[[int], None]
+    command: list[str]
+    cwd: Path
+    output: Path | None = None  # measure files written when set
+    env: dict[str, str] | None = None
+
+
+def median_run(scenario: Scenario, runs: int, warmup: bool) -> tuple[Run, list[Run]]:
+    results = []
+    for i in range(runs + (1 if warmup else 0)):
+        scenario.prepare(i)
+        before = snapshot(scenario.output) if scenario.output and scenario.output.exists() else {}
+        run = measure(scenario.command, scenario.cwd, scenario.env)
+        if scenario.output:
+            run = Run(run.wall, run.cpu, run.rss_mib, written(before, snapshot(scenario.output)))
+        if i or not warmup:
+            results.append(run)
+    walls = sorted(results, key=lambda r: r.wall)
+    mid = walls[len(walls) // 2]
+    return (
+        Run(
+            statistics.median(r.wall for r in results),
+            statistics.median(r.cpu for r in results),
+            max(r.rss_mib for r in results),
+            mid.written,
+        ),
+        results,
+    )
+
+
+def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path) -> list[Scenario]:
+    root = corpus / "kowp"
+    site = root / "site"
+    original = edit_target.read_bytes()
+
+    def cold(_: int) -> None:
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(root / ".kowp-cache", ignore_errors=True)
+
+    def settled(_: int) -> None:
+        if not site.exists():
+            subprocess.run([*kowp, "build", "--root", str(root)], check=True, capture_output=True)
+
+    def edit(i: int) -> None:
+        settled(i)
+        edit_target.write_bytes(original + f"\n벤치마크 편집 {time.time_ns()}.\n".encode())
+
+    command = [*kowp, "build", "--root", str(root)]
+    return [
+        Scenario("kowp-site", "cold full build", cold, command, root, site),
+        Scenario("kowp-site", "no-change rebuild", settled, command, root, site),
+        Scenario("kowp-site", "one post edited", edit, command, root, site),
+    ]
+
+
+def peer_scenarios(corpus: Path, peers: Path) -> list[Scenario]:
+    found = []
+    hugo, pelican = peers / "hugo", peers / "pelican"
+    if hugo.exists() and (corpus / "hugo").is_dir():
+        dest = corpus / "hugo-out"
+
+        def hugo_cold(_: int) -> None:
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.rmtree(corpus / "hugo" / "resources", ignore_errors=True)
+
+        found.append(
+            Scenario(
+                "Hugo",
+                "cold full build",
+                hugo_cold,
+                [str(hugo), "--quiet", "--destination", str(dest)],
+                corpus / "hugo",
+            )
+        )
+    if pelican.exists() and (corpus / "pelican").is_dir():
+        dest = corpus / "pelican-out"
+        found.append(
+            Scenario(
+                "Pelican",
+                "full build, cache off",
+                lambda _: shutil.rmtree(dest, ignore_errors=True),
+                [str(pelican), "content", "-o", str(dest), "-s", "pelicanconf.py"],
+                corpus / "pelican",
+            )
+        )
+    return found
+
+
+def newest_published(root: Path) -> Path:
+    """The ko.md of the newest published post: the edit that touches the most outputs."""
+    for ko in sorted((root / "content" / "posts").glob("*/*/*/ko.md"), reverse=True):
+        if "status: published" in ko.read_text(encoding="utf-8")[:2000]:
+            return ko
+    raise SystemExit("no published post in the corpus")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", type=Path, help="a make_corpus.py output folder (holds kowp/, hugo/, pelican/)")
+    source.add_argument("--posts", type=int, help="generate a corpus of this many posts first")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp"), help="where --posts corpora go (default /tmp)")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per scenario (after one warm-up)")
+    parser.add_argument("--peer-runs", type=int, default=None, help="runs for Pelican (slow); default: --runs")
+    parser.add_argument("--peers", type=Path, default=Path("/tmp/peers/bin"), help="folder holding hugo and pelican")
+    parser.add_argument("--only-cold", action="store_true", help="kowp-site cold builds only (for scaling runs)")
+    parser.add_argument(
+        "--kowp", default=f"{sys.executable} -m kowp_site", help="command that runs kowp-site (default: this Python)"
+    )
+    args = parser.parse_args(argv)
+
+    corpus = args.corpus
+    if corpus is None:
+        corpus = args.workdir / f"kowp-bench-{args.posts}"
+        if not (corpus / "corpus.json").is_file():
+            print(f"generating {args.posts} posts in {corpus} ...", file=sys.stderr)
+            subprocess.run(
+                [sys.executable, str(MAKE_CORPUS), "--posts", str(args.posts), "--out", str(corpus)], check=True
+            )
+    corpus = corpus.resolve()
+    target = newest_published(corpus / "kowp")
+    original = target.read_bytes()
+    scenarios = kowp_scenarios(corpus, args.kowp.split(), target)
+    if args.only_cold:
+        scenarios = scenarios[:1]
+    else:
+        scenarios += peer_scenarios(corpus, args.peers)
+
+    rows: list[tuple[Scenario, Run]] = []
+    try:
+        for scenario in scenarios:
+            runs = args.peer_runs if scenario.tool == "Pelican" and args.peer_runs else args.runs
+            print(f"{scenario.tool}: {scenario.name} x{runs} ...", file=sys.stderr)
+            median, _ = median_run(scenario, runs, warmup=True)
+            rows.append((scenario, median))
+    finally:
+        target.write_bytes(original)
+
+    posts = sum(1 for _ in (corpus / "kowp" / "content" / "posts").glob("*/*/*"))
+    print(f"\n{posts} posts, {os.cpu_count()} CPUs, medians of {args.runs} runs after one warm-up\n")
+    print(table(rows))
+    return 0
+
+
+def table(rows: list[tuple[Scenario, Run]]) -> str:
+    cold = {s.tool: r.wall for s, r in rows if "full build" in s.name}
+    lines = [
+        "| tool | run | wall s | CPU s | peak RSS MiB | files written | x Hugo cold | Pelican cold / this |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, run in rows:
+        hugo = f"{run.wall / cold['Hugo']:.2f}" if "Hugo" in cold else "–"
+        pelican = f"{cold['Pelican'] / run.wall:.1f}" if "Pelican" in cold else "–"
+        files = str(run.written) if run.written is not None else "–"
+        lines.append(
+            f"| {scenario.tool} | {scenario.name} | {run.wall:.2f} | {run.cpu:.2f} | {run.rss_mib:.0f} | {files} "
+            f"| {hugo} | {pelican} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
