@@ -26,7 +26,10 @@ def run(args: argparse.Namespace) -> int:
     options = BuildOptions(drafts=args.drafts, output=args.output, strict=args.strict, base_url=args.base_url)
     result = build(args.root, options)
     ui.report(result.warnings)
-    ui.info(f"built {result.posts} posts and {result.pages} pages: {result.files} files in {result.output}")
+    ui.info(
+        f"built {result.posts} posts and {result.pages} pages: {result.files} files in {result.output}"
+        f" ({result.written} written, {result.removed} removed)"
+    )
     if args.timings:
         ui.info("  ".join(f"{name} {seconds:.3f}s" for name, seconds in result.timings.items()))
     return 0
