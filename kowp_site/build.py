@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,6 +34,7 @@ from kowp_site.output import (
     can_write_in_place,
     guard_destination,
     plan,
+    stream,
     write_changes,
     write_site,
 )
@@ -292,34 +293,28 @@ def build(root: Path, options: BuildOptions) -> BuildResult:
     ]
     keys = OutputKeys(site_key, {path: e.digest for path, e in by_key.items()})
     outputs = render_site(config, content, views, options, keys)
-    previous = manifest.records if manifest is not None else {}
-    changes = plan(outputs, previous, make_outputs)
-    phase("render")
-
     all_warnings = warnings + found_warnings
-    if manifest is not None and can_write_in_place(dest, changes.changed):
-        write_changes(dest, changes.changed, changes.stale, lambda: cache.forget_manifest(config, dest))
-        removed = len(changes.stale)
-    else:
-        if manifest is not None:  # a file stands where a folder must go: write everything afresh
-            changes = plan(outputs, {}, make_outputs)
-        write_site(dest, changes.changed)
-        removed = 0
     summary = (len(outputs), len(views), len(content.pages), tuple(found_warnings))
-    cache.save_manifest(config, dest, cache.Manifest(inputs, changes.records, summary))
+    result = BuildResult(dest, len(outputs), len(views), len(content.pages), all_warnings, timings)
+
+    changes = None
+    if manifest is not None:
+        changes = plan(outputs, manifest.records, make_outputs)
+        phase("render")
+        if not can_write_in_place(dest, changes.changed):  # a file stands where a folder must go
+            changes = None
+    if changes is not None:
+        write_changes(dest, changes.changed, changes.stale, lambda: cache.forget_manifest(config, dest))
+        records = changes.records
+        result.written, result.removed, result.rendered = len(changes.changed), len(changes.stale), changes.rendered
+    else:  # first build here: make and write every output into a fresh folder, batch by batch
+        records = {}
+        result.written = write_site(dest, stream(outputs, stream_outputs, records))
+        result.rendered = len(outputs.keys)
+    cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary))
     phase("write")
     timings["total"] = time.perf_counter() - start
-    return BuildResult(
-        dest,
-        len(outputs),
-        len(views),
-        len(content.pages),
-        all_warnings,
-        timings,
-        written=len(changes.changed),
-        removed=removed,
-        rendered=changes.rendered,
-    )
+    return result
 
 
 def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool) -> list[cache.PostEntry]:
@@ -385,12 +380,17 @@ def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Conten
 
 def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:
     """Make deferred outputs, in worker processes when there are many."""
+    return dict(stream_outputs(outputs, paths))
+
+
+def stream_outputs(outputs: OutputSet, paths: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Deferred outputs as they are made: in worker processes, a batch at a time, when there are many."""
     if len(paths) < PARALLEL_OUTPUTS:
-        return {p: outputs.make(p) for p in paths}
-    made: dict[str, bytes] = {}
+        for path in paths:
+            yield path, outputs.make(path)
+        return
     for chunk in parallel.map_chunks(_make_chunk(outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
-        made.update(chunk)
-    return made
+        yield from chunk.items()
 
 
 def _make_chunk(outputs: OutputSet) -> Callable[[Sequence[str]], dict[str, bytes]]:

@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -193,11 +193,32 @@ def _write_file(target: Path, data: Data) -> None:
         target.write_bytes(data)
 
 
-def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data]) -> int:
+def stream(
+    outputs: OutputSet,
+    make_many: Callable[[OutputSet, list[str]], Iterable[tuple[str, bytes]]],
+    records: dict[str, Record],
+) -> Iterator[tuple[str, Data]]:
+    """Every output for a full write, deferred ones made batch by batch (so they need not all be
+    in memory at once), noting each one's :class:`Record` in ``records`` as it goes."""
+    deferred = [path for path, data in outputs.files.items() if callable(data)]
+    for path, data in make_many(outputs, deferred):
+        records[path] = Record(outputs.keys[path], digest(data))
+        yield path, data
+    for path, data in outputs.files.items():
+        if isinstance(data, Path):
+            records[path] = Record("", file_record(data))
+            yield path, data
+        elif not callable(data):
+            records[path] = Record("", digest(data))
+            yield path, data
+
+
+def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data] | Iterable[tuple[str, Data]]) -> int:
     """Write ``outputs`` as the new content of ``dest``, atomically; returns the file count.
 
     The new site is written to ``.<name>.new`` beside ``dest`` and moved into place with two
-    renames; the old site is removed only after the new one is in place.
+    renames; the old site is removed only after the new one is in place. Nothing in ``dest``
+    changes until every output has been made and written, so ``outputs`` may be a stream.
     """
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -206,11 +227,13 @@ def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data]) -> int:
     for leftover in (staging, retired):
         if leftover.exists():
             shutil.rmtree(leftover)
-    items = outputs if isinstance(outputs, OutputSet) else sorted(outputs.items())
+    items = sorted(outputs.items()) if isinstance(outputs, Mapping) else outputs
+    count = 0
     try:
         staging.mkdir()
         for path, data in items:
             _write_file(staging / path, data)
+            count += 1
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -218,7 +241,7 @@ def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data]) -> int:
         os.replace(dest, retired)
     os.replace(staging, dest)
     shutil.rmtree(retired, ignore_errors=True)
-    return len(outputs)
+    return count
 
 
 def can_write_in_place(dest: Path, changed: Mapping[str, Data]) -> bool:
