@@ -135,16 +135,6 @@ def watched_context(browser, watch: Watch, **options):  # noqa: ANN001, ANN201
     return context
 
 
-@pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def watch() -> Watch:
     return Watch()

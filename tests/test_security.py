@@ -33,7 +33,6 @@ from tests.conftest import PYPROJECT, SiteBuilder, en_md, sha
 from tests.test_browser import (
     LocalServer,
     Watch,
-    browser,  # noqa: F401 - the shared Chromium fixture
     build_for,
     needs_chromium,
     watched_context,
@@ -413,7 +412,7 @@ def _xml_safe(text: str) -> str:
 
 @needs_chromium
 @pytest.mark.browser
-def test_hostile_pages_run_nothing_in_the_browser(browser, hostile_site: HostileSite) -> None:  # noqa: F811
+def test_hostile_pages_run_nothing_in_the_browser(browser, hostile_site: HostileSite) -> None:
     watch = Watch()
     context = watched_context(browser, watch)
     pages = _html_pages(hostile_site.folder)
