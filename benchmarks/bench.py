@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -110,7 +111,7 @@ def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path) -> list[Sce
 
     def edit(i: int) -> None:
         settled(i)
-        edit_target.write_bytes(original + f"\n벤치마크 편집 {time.time_ns()}.\n".encode())
+        edit_target.write_bytes(edited(original, time.time_ns()))
 
     command = [*kowp, "build", "--root", str(root)]
     return [
@@ -153,12 +154,26 @@ def peer_scenarios(corpus: Path, peers: Path) -> list[Scenario]:
     return found
 
 
-def newest_published(root: Path) -> Path:
-    """The ko.md of the newest published post: the edit that touches the most outputs."""
-    for ko in sorted((root / "content" / "posts").glob("*/*/*/ko.md"), reverse=True):
-        if "status: published" in ko.read_text(encoding="utf-8")[:2000]:
-            return ko
-    raise SystemExit("no published post in the corpus")
+def newest_translation(root: Path) -> Path:
+    """The ko.md translated most recently: an edit there touches the most outputs (its page, its
+    neighbours, the first home and category pages, the archive, every feed)."""
+    best: tuple[str, str] = ("", "")
+    for ko in (root / "content" / "posts").glob("*/*/*/ko.md"):
+        head = ko.read_text(encoding="utf-8")[:1500]
+        if "\nstatus: published" in head:
+            found = re.search(r"^translated: *(\S+)", head, re.MULTILINE)
+            if found:
+                best = max(best, (found.group(1), str(ko)))
+    if not best[1]:
+        raise SystemExit("no published post in the corpus")
+    return Path(best[1])
+
+
+def edited(original: bytes, n: int) -> bytes:
+    """The file with a new first paragraph, so the post's summary changes too."""
+    text = original.decode("utf-8")
+    end = text.index("\n---\n", 4) + len("\n---\n")
+    return (text[:end] + f"\n편집한 첫 문단 {n}입니다.\n" + text[end:]).encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 [sys.executable, str(MAKE_CORPUS), "--posts", str(args.posts), "--out", str(corpus)], check=True
             )
     corpus = corpus.resolve()
-    target = newest_published(corpus / "kowp")
+    target = newest_translation(corpus / "kowp")
     original = target.read_bytes()
     scenarios = kowp_scenarios(corpus, args.kowp.split(), target)
     if args.only_cold:

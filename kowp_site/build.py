@@ -359,8 +359,11 @@ def _load_chunk(
             if entry is None:
                 year, month, slug, folder = found.folders[name]
                 post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
-                files = sorted(folder.glob("*.md"))
-                digest = cache.hash_text(name, [(f.name, cache.file_hash(f)) for f in files], [a for a, _ in assets])
+                # Everything a post's outputs can show comes from en.md (hashed by the loader) and
+                # the parsed translation; hashing those avoids reading the files a second time.
+                source_hash = post.source.hash if post is not None else ""
+                translation = repr(post.translation) if post is not None else ""
+                digest = cache.hash_text(name, source_hash, translation, [a for a, _ in assets])
                 entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
             if needs_markdown(entry, drafts):
                 body = entry.post.translation.body  # type: ignore[union-attr]

@@ -93,10 +93,6 @@ def signature_tree(folder: Path) -> Signature:
     return tuple(found)
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-
-
 @dataclass(frozen=True)
 class Scan:
     """The stat of every content file, taken before anything is read."""

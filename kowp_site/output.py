@@ -186,7 +186,15 @@ def guard_destination(dest: Path, root: Path) -> Path:
 
 
 def _write_file(target: Path, data: Data) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write one file; its folder is made only when missing (most already exist)."""
+    try:
+        _put(target, data)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _put(target, data)
+
+
+def _put(target: Path, data: Data) -> None:
     if isinstance(data, Path):
         shutil.copyfile(data, target)
     else:
