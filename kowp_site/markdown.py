@@ -266,7 +266,7 @@ class Renderer:
             if tok.type != "inline" or not tok.children:
                 continue
             plain = _plain(tok.children)
-            chars += sum(1 for ch in plain if ch.isalnum())
+            chars += sum(map(str.isalnum, plain))  # the build's hottest line: no generator
             if not summary and i > 0 and tokens[i - 1].type == "paragraph_open" and plain.strip():
                 summary = trim(plain)
             if not image:
