@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -31,12 +31,12 @@ from kowp_site.errors import ContentError, Problem
 from kowp_site.markdown import Renderer
 from kowp_site.output import (
     OutputSet,
+    Record,
+    Staging,
     can_write_in_place,
     guard_destination,
     plan,
-    stream,
     write_changes,
-    write_site,
 )
 
 PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
@@ -240,7 +240,15 @@ def robots(config: Config, drafts: bool) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n"
 
 
-def build(root: Path, options: BuildOptions) -> BuildResult:
+@dataclass
+class Session:
+    """What a long-running process (``serve``) keeps between builds, so a rebuild reads no cache files."""
+
+    posts: cache.PostCache | None = None
+    manifests: dict[Path, cache.Manifest] = field(default_factory=dict)
+
+
+def build(root: Path, options: BuildOptions, session: Session | None = None) -> BuildResult:
     """Build the site at ``root`` into its output folder (default ``site/``), incrementally."""
     timings: dict[str, float] = {}
     start = mark = time.perf_counter()
@@ -266,15 +274,25 @@ def build(root: Path, options: BuildOptions) -> BuildResult:
     found = cache.scan(config)
     statics = [(str(d), cache.signature_tree(d)) for d in templates.static_dirs()]
     inputs = cache.hash_text(site_key, found.key, statics, options.strict)
-    manifest = cache.load_manifest(config, dest)
+    if session is not None and dest in session.manifests and dest.is_dir():
+        manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written
+    else:
+        manifest = cache.load_manifest(config, dest)
     phase("scan")
     if manifest is not None and manifest.inputs == inputs:
+        if session is not None:
+            session.manifests[dest] = manifest
         files, posts, pages, stored = manifest.summary
         timings["total"] = time.perf_counter() - start
         return BuildResult(dest, files, posts, pages, warnings + list(stored), timings)
 
     posts_cache = cache.PostCache(config, cache.hash_text(tool, repr(config)))
-    posts_cache.load()
+    if session is not None and session.posts is not None and session.posts.dir == posts_cache.dir:
+        posts_cache = session.posts
+    else:
+        posts_cache.load()
+        if session is not None:
+            session.posts = posts_cache
     phase("cache")
     entries = load_posts(config, found, posts_cache, options.drafts)
     phase("load")
@@ -307,11 +325,17 @@ def build(root: Path, options: BuildOptions) -> BuildResult:
         write_changes(dest, changes.changed, changes.stale, lambda: cache.forget_manifest(config, dest))
         records = changes.records
         result.written, result.removed, result.rendered = len(changes.changed), len(changes.stale), changes.rendered
-    else:  # first build here: make and write every output into a fresh folder, batch by batch
-        records = {}
-        result.written = write_site(dest, stream(outputs, stream_outputs, records))
+    else:  # first build here: every output into a fresh folder, deferred ones made (and written) by workers
+        with Staging(dest) as staging:
+            records = write_deferred(outputs, staging)
+            for path, data in outputs.files.items():
+                if not callable(data):
+                    records[path] = staging.write(path, data)
+        result.written = len(records)
         result.rendered = len(outputs.keys)
     cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary))
+    if session is not None:
+        session.manifests[dest] = cache.Manifest(inputs, records, summary)
     phase("write")
     timings["total"] = time.perf_counter() - start
     return result
@@ -383,22 +407,37 @@ def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Conten
 
 def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:
     """Make deferred outputs, in worker processes when there are many."""
-    return dict(stream_outputs(outputs, paths))
-
-
-def stream_outputs(outputs: OutputSet, paths: list[str]) -> Iterator[tuple[str, bytes]]:
-    """Deferred outputs as they are made: in worker processes, a batch at a time, when there are many."""
     if len(paths) < PARALLEL_OUTPUTS:
+        return {path: outputs.make(path) for path in paths}
+    made: dict[str, bytes] = {}
+    for chunk in parallel.map_chunks(partial(_make_chunk, outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
+        made.update(chunk)
+    return made
+
+
+def _make_chunk(outputs: OutputSet, paths: Sequence[str]) -> dict[str, bytes]:
+    with cache.no_gc():
+        return {p: outputs.make(p) for p in paths}
+
+
+def write_deferred(outputs: OutputSet, staging: Staging) -> dict[str, Record]:
+    """Make every deferred output and write it into ``staging``; in workers when there are many,
+    each writing its own files, so only the small records come back."""
+    paths = sorted(outputs.keys)
+    if len(paths) < PARALLEL_OUTPUTS:
+        return _write_chunk(outputs, staging, paths)
+    records: dict[str, Record] = {}
+    for chunk in parallel.map_chunks(
+        partial(_write_chunk, outputs, staging), parallel.chunked(paths, OUTPUTS_PER_TASK)
+    ):
+        records.update(chunk)
+    return records
+
+
+def _write_chunk(outputs: OutputSet, staging: Staging, paths: Sequence[str]) -> dict[str, Record]:
+    records = {}
+    with cache.no_gc():
         for path in paths:
-            yield path, outputs.make(path)
-        return
-    for chunk in parallel.map_chunks(_make_chunk(outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
-        yield from chunk.items()
-
-
-def _make_chunk(outputs: OutputSet) -> Callable[[Sequence[str]], dict[str, bytes]]:
-    def make(paths: Sequence[str]) -> dict[str, bytes]:
-        with cache.no_gc():
-            return {p: outputs.make(p) for p in paths}
-
-    return make
+            record = staging.write(path, outputs.make(path))
+            records[path] = Record(outputs.keys[path], record.hash)
+    return records

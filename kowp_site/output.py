@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -197,59 +197,64 @@ def _write_file(target: Path, data: Data) -> None:
 def _put(target: Path, data: Data) -> None:
     if isinstance(data, Path):
         shutil.copyfile(data, target)
-    else:
-        target.write_bytes(data)
+        return
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
-def stream(
-    outputs: OutputSet,
-    make_many: Callable[[OutputSet, list[str]], Iterable[tuple[str, bytes]]],
-    records: dict[str, Record],
-) -> Iterator[tuple[str, Data]]:
-    """Every output for a full write, deferred ones made batch by batch (so they need not all be
-    in memory at once), noting each one's :class:`Record` in ``records`` as it goes."""
-    deferred = [path for path, data in outputs.files.items() if callable(data)]
-    for path, data in make_many(outputs, deferred):
-        records[path] = Record(outputs.keys[path], digest(data))
-        yield path, data
-    for path, data in outputs.files.items():
-        if isinstance(data, Path):
-            records[path] = Record("", file_record(data))
-            yield path, data
-        elif not callable(data):
-            records[path] = Record("", digest(data))
-            yield path, data
+class Staging:
+    """A fresh folder beside ``dest`` that replaces it on success (``with Staging(dest) as s``).
+
+    Files go in with :meth:`write`, from this process or from forked workers. When the block
+    ends normally the folder is swapped in with two renames and the old site removed; when it
+    raises, the staging folder is deleted and ``dest`` is as it was.
+    """
+
+    def __init__(self, dest: Path):
+        self.dest = dest
+        self.folder = dest.parent / f".{dest.name}.new"
+        self.retired = dest.parent / f".{dest.name}.old"
+        self.count = 0
+
+    def __enter__(self) -> Staging:
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in (self.folder, self.retired):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        self.folder.mkdir()
+        return self
+
+    def write(self, path: str, data: Data) -> Record:
+        _write_file(self.folder / path, data)
+        self.count += 1
+        return Record("", file_record(data) if isinstance(data, Path) else digest(data))
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        if self.dest.exists():
+            os.replace(self.dest, self.retired)
+        os.replace(self.folder, self.dest)
+        shutil.rmtree(self.retired, ignore_errors=True)
 
 
-def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data] | Iterable[tuple[str, Data]]) -> int:
+def write_site(dest: Path, outputs: OutputSet | Mapping[str, Data]) -> int:
     """Write ``outputs`` as the new content of ``dest``, atomically; returns the file count.
 
     The new site is written to ``.<name>.new`` beside ``dest`` and moved into place with two
-    renames; the old site is removed only after the new one is in place. Nothing in ``dest``
-    changes until every output has been made and written, so ``outputs`` may be a stream.
+    renames; the old site is removed only after the new one is in place.
     """
-    parent = dest.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{dest.name}.new"
-    retired = parent / f".{dest.name}.old"
-    for leftover in (staging, retired):
-        if leftover.exists():
-            shutil.rmtree(leftover)
     items = sorted(outputs.items()) if isinstance(outputs, Mapping) else outputs
-    count = 0
-    try:
-        staging.mkdir()
+    with Staging(dest) as staging:
         for path, data in items:
-            _write_file(staging / path, data)
-            count += 1
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if dest.exists():
-        os.replace(dest, retired)
-    os.replace(staging, dest)
-    shutil.rmtree(retired, ignore_errors=True)
-    return count
+            staging.write(path, data)
+    return staging.count
 
 
 def can_write_in_place(dest: Path, changed: Mapping[str, Data]) -> bool:

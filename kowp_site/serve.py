@@ -18,7 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kowp_site import ui
-from kowp_site.build import BuildOptions, BuildResult, build
+from kowp_site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.cache import CACHE_DIR
 from kowp_site.errors import KowpError, ProblemsError
 
@@ -151,6 +151,7 @@ class Server:
     httpd: ThreadingHTTPServer
     state: LiveState
     thread: threading.Thread
+    session: Session = field(default_factory=Session)  # posts and manifest kept in memory between builds
 
     @property
     def url(self) -> str:
@@ -161,7 +162,7 @@ class Server:
         """Build into the preview; publish reload or the problem. Returns None when the build failed."""
         started = time.perf_counter()
         try:
-            result = build(self.root, self.options)
+            result = build(self.root, self.options, self.session)
         except KowpError as exc:
             if isinstance(exc, ProblemsError):
                 ui.report(exc.problems)

@@ -224,3 +224,24 @@ def test_cache_output_folder_is_refused(blog):
         build(blog.root, BuildOptions(output=blog.root / ".kowp-cache"))
     with pytest.raises(output.OutputError, match="refusing"):
         build(blog.root, BuildOptions(output=blog.root / ".kowp-cache/build/x"))
+
+
+def test_a_session_keeps_posts_and_manifest_in_memory(blog, tmp_path, monkeypatch):
+    from kowp_site import cache
+    from kowp_site.build import Session
+
+    session = Session()
+    blog.post("post-3", en={"date": "2026-08-03T10:00:00+00:00"}, ko={"title": "첫 편집"})
+    build(blog.root, PRODUCTION, session)
+    assert session.posts is not None and len(session.manifests) == 1
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("a session build read the cache from disk")
+
+    monkeypatch.setattr(cache.PostCache, "load", no_disk)
+    monkeypatch.setattr(cache, "load_manifest", no_disk)
+    blog.post("post-3", en={"date": "2026-08-03T10:00:00+00:00"}, ko={"title": "둘째 편집"})
+    result = build(blog.root, PRODUCTION, session)
+    assert 0 < result.written < result.files
+    assert tree(result.output) == clean_build(blog.root, tmp_path)
+    assert build(blog.root, PRODUCTION, session).written == 0
