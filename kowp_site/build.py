@@ -149,6 +149,11 @@ def render_site(
     def digests(some: Sequence[render.PostView | None]) -> list[str]:
         return keys.views(some) if keys is not None else []
 
+    changed_on = t.env.globals.get("source_changed")  # an outdated post's notice dates the English change (Git)
+
+    def notice(view: render.PostView) -> object:
+        return changed_on(view.source.path) if keys is not None and view.outdated and callable(changed_on) else None
+
     for i, view in enumerate(views):
         newer = views[i - 1] if i > 0 else None
         older = views[i + 1] if i + 1 < len(views) else None
@@ -156,7 +161,7 @@ def render_site(
             view.post.path + "index.html",
             partial(render.render_post, t, view, older, newer),
             view.post.key.path,
-            key=key("post", digests([view, older, newer])),
+            key=key("post", digests([view, older, newer]), notice(view)),
         )
 
     for page in render.paginate(config, views, ""):
@@ -273,7 +278,7 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
     )
     found = cache.scan(config)
     statics = [(str(d), cache.signature_tree(d)) for d in templates.static_dirs()]
-    inputs = cache.hash_text(site_key, found.key, statics, options.strict)
+    inputs = cache.hash_text(site_key, found.key, statics, options.strict, cache.git_signature(config.root))
     if session is not None and dest in session.manifests and dest.is_dir():
         manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written
     else:

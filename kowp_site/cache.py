@@ -93,6 +93,38 @@ def signature_tree(folder: Path) -> Signature:
     return tuple(found)
 
 
+def git_signature(root: Path) -> Signature:
+    """Stat of the Git files that move with every commit (HEAD, its branch, packed refs, the index).
+
+    Post pages of outdated translations show when the English last changed *in Git*, so a commit
+    must count as an input even when no file under content/ changed.
+    """
+    for folder in (root, *root.parents):
+        git = folder / ".git"
+        if git.exists():
+            break
+    else:
+        return ()
+    if git.is_file():  # a worktree: "gitdir: <path>"
+        text = git.read_text(encoding="utf-8", errors="replace").strip()
+        git = (folder / text.removeprefix("gitdir:").strip()).resolve()
+    names = ["HEAD", "packed-refs", "index"]
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        head = ""
+    if head.startswith("ref: "):
+        names.append(head[5:])
+    found = []
+    for name in names:
+        try:
+            st = (git / name).stat()
+        except OSError:
+            continue
+        found.append((name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return (("HEAD=" + head, 0, 0, 0), *found)
+
+
 @dataclass(frozen=True)
 class Scan:
     """The stat of every content file, taken before anything is read."""

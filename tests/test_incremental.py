@@ -246,3 +246,25 @@ def test_a_session_keeps_posts_and_manifest_in_memory(blog, tmp_path, monkeypatc
     assert build(blog.root, PRODUCTION, session).written == 0
     monkeypatch.undo()
     assert tree(result.output) == clean_build(blog.root, tmp_path)
+
+
+def test_a_commit_is_an_input_even_when_no_file_changed(site, tmp_path):
+    import subprocess
+
+    def git(*args: str, date: str = "2026-09-01T12:00:00+09:00") -> None:
+        env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="t")
+        env.update(GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+        subprocess.run(["git", "-C", str(site.root), *args], check=True, capture_output=True, env=env)
+
+    site.post("old", matching_hash=False)
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    build(site.root, PRODUCTION)
+    en = site.root / "content/posts/2026/08/old/en.md"
+    en.write_text(en.read_text(encoding="utf-8") + "\nMore English.\n", encoding="utf-8")
+    build(site.root, PRODUCTION)  # the change is not committed yet: the notice has the first date
+    git("commit", "-q", "-am", "English changed", date="2026-10-05T12:00:00+09:00")
+    result = assert_same_as_clean(site.root, tmp_path)
+    notice = (result.output / "2026/08/old/index.html").read_text(encoding="utf-8")
+    assert 'datetime="2026-10-05' in notice
