@@ -19,16 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from kowp_site import cache, feeds, parallel, progress, render
+# Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
+# imported where they are used, so a no-change rebuild starts fast.
+from kowp_site import cache
 from kowp_site import config as config_mod
-from kowp_site import content as content_mod
 from kowp_site.config import Config
-from kowp_site.content import Content, Post
 from kowp_site.errors import ContentError, Problem
-from kowp_site.markdown import Renderer
 from kowp_site.output import (
     OutputSet,
     Record,
@@ -38,6 +38,12 @@ from kowp_site.output import (
     plan,
     write_changes,
 )
+
+if TYPE_CHECKING:
+    from kowp_site import content as content_mod
+    from kowp_site import render
+    from kowp_site.content import Content, Post
+    from kowp_site.markdown import Renderer
 
 PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
 PARALLEL_OUTPUTS = 256
@@ -83,6 +89,8 @@ class OutputKeys:
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
     """Read and validate configuration and content; raise with every error at once."""
+    from kowp_site import content as content_mod
+
     config, warnings = load_config(root, options)
     content, problems = content_mod.load(config)
     return config, content, warnings + checked(problems, options.strict)
@@ -111,6 +119,8 @@ def shown(post: Post, drafts: bool) -> bool:
 
 
 def make_renderer(config: Config) -> Renderer:
+    from kowp_site.markdown import Renderer
+
     return Renderer(config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds)
 
 
@@ -118,6 +128,8 @@ def post_views(
     config: Config, posts: Sequence[Post], drafts: bool, render_body: Callable[[str], object] | None = None
 ) -> list[render.PostView]:
     """Render the body of every shown post; newest first, as ``posts`` is ordered."""
+    from kowp_site import render
+
     renderer = make_renderer(config)
     body = render_body or renderer.render
     views = []
@@ -139,6 +151,8 @@ def render_site(
     With ``keys`` the costly outputs are deferred: added as a function plus the key of what they
     depend on, and made only if the previous build's output had another key.
     """
+    from kowp_site import feeds, progress, render
+
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
     out = OutputSet()
     published = [v for v in views if v.status == "published"]
@@ -267,18 +281,16 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
     config, warnings = load_config(root, options)
     dest = guard_destination(options.output or config.root / "site", config.root)
     tool = cache.tool_fingerprint()
-    templates = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
     site_key = cache.hash_text(
         tool,
         repr(config),
-        cache.theme_fingerprint(templates.dirs),
+        cache.theme_signature(config),
         options.drafts,
         options.extra_head,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
     found = cache.scan(config)
-    statics = [(str(d), cache.signature_tree(d)) for d in templates.static_dirs()]
-    inputs = cache.hash_text(site_key, found.key, statics, options.strict, cache.git_signature(config.root))
+    inputs = cache.hash_text(site_key, found.key, options.strict, cache.git_signature(config.root))
     if session is not None and dest in session.manifests and dest.is_dir():
         manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written
     else:
@@ -307,6 +319,8 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
     finally:
         posts_cache.save()
         phase("cache")
+
+    from kowp_site import render
 
     by_key = {e.post.key.path: e for e in entries if e.post is not None}
     views = [
@@ -358,6 +372,8 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
         if entry is None or needs_markdown(entry, drafts):
             todo.append(name)
     posts_cache.keep_only(found.folders)
+    from kowp_site import parallel
+
     task = partial(_load_chunk, config, found, posts_cache, drafts)
     if len(todo) < PARALLEL_POSTS:
         results = [task(todo)]
@@ -379,6 +395,8 @@ def _load_chunk(
     config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool, names: Sequence[str]
 ) -> list[cache.PostEntry]:
     """Load (or only render) some post folders; runs in a worker or in this process."""
+    from kowp_site import content as content_mod
+
     renderer = make_renderer(config)
     done = []
     with cache.no_gc():
@@ -403,6 +421,8 @@ def _load_chunk(
 
 def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Content, list[Problem]]:
     """The same Content and problems as :func:`kowp_site.content.load`, from post entries."""
+    from kowp_site import content as content_mod
+
     problems: list[Problem] = [p for e in entries for p in e.problems]
     posts = [e.post for e in entries if e.post is not None]
     assets = [a for e in entries for a in e.assets]
@@ -412,6 +432,8 @@ def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Conten
 
 def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:
     """Make deferred outputs, in worker processes when there are many."""
+    from kowp_site import parallel
+
     if len(paths) < PARALLEL_OUTPUTS:
         return {path: outputs.make(path) for path in paths}
     made: dict[str, bytes] = {}
@@ -428,6 +450,8 @@ def _make_chunk(outputs: OutputSet, paths: Sequence[str]) -> dict[str, bytes]:
 def write_deferred(outputs: OutputSet, staging: Staging) -> dict[str, Record]:
     """Make every deferred output and write it into ``staging``; in workers when there are many,
     each writing its own files, so only the small records come back."""
+    from kowp_site import parallel
+
     paths = sorted(outputs.keys)
     if len(paths) < PARALLEL_OUTPUTS:
         return _write_chunk(outputs, staging, paths)

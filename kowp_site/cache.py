@@ -26,13 +26,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kowp_site import __version__
 from kowp_site.config import Config
-from kowp_site.content import Post, post_dirs
 from kowp_site.errors import Problem
-from kowp_site.markdown import Rendered
 from kowp_site.output import Record
+
+if TYPE_CHECKING:
+    from kowp_site.content import Post
+    from kowp_site.markdown import Rendered
 
 FORMAT = "1"
 CACHE_DIR = ".kowp-cache"
@@ -136,6 +139,8 @@ class Scan:
 
 
 def scan(config: Config) -> Scan:
+    from kowp_site.content import post_dirs
+
     folders: dict[str, tuple[str, str, str, Path]] = {}
     sigs: dict[str, Signature] = {}
     for year, month, slug, folder in post_dirs(config.content_dir / "posts"):
@@ -148,35 +153,41 @@ def scan(config: Config) -> Scan:
 
 # The modules whose code decides what a post entry or an output holds.
 BUILD_MODULES = (
-    "__init__", "build", "cache", "config", "content", "errors", "feeds", "markdown", "output", "paths", "render",
+    "__init__", "build", "cache", "config", "content", "errors", "feeds", "gitlog", "markdown", "output", "paths",
+    "progress", "render",
 )  # fmt: skip
+LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter")
 
 
 def tool_fingerprint() -> str:
-    """kowp-site's version and build modules, Python and the libraries whose output we cache."""
-    import jinja2
-    import markdown_it
-    import nh3
+    """kowp-site's version and build modules, Python, and the libraries whose output we cache
+    (their installed files' stat: no import needed)."""
+    import importlib.util
 
     here = Path(__file__).resolve().parent
     sources = []
     for name in BUILD_MODULES:
         st = (here / f"{name}.py").stat()
         sources.append((name, st.st_size, st.st_mtime_ns))
-    versions = (__version__, sys.version, markdown_it.__version__, jinja2.__version__, getattr(nh3, "__version__", ""))
-    return hash_text(FORMAT, versions, sources)
+    for library in LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is not None and origin.exists():
+            st = origin.stat()
+            sources.append((library, st.st_size, st.st_mtime_ns))
+    return hash_text(FORMAT, __version__, sys.version, sources)
 
 
-def theme_fingerprint(theme_dirs: Iterable[Path]) -> str:
-    """Contents of every template (static files are compared one by one when copied)."""
-    parts = []
-    for folder in theme_dirs:
-        templates = folder / "templates"
-        for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
-            if path.is_file():
-                parts.append((str(path.relative_to(folder)), hashlib.sha256(path.read_bytes()).hexdigest()))
-        parts.append(str(folder))
-    return hash_text(parts)
+def theme_signature(config: Config) -> Signature:
+    """Stat of every file of the site's themes and of the bundled theme (templates and static)."""
+    here = Path(__file__).resolve().parent
+    folders = [config.root / "themes", here / "themes" / "default", here.parent / "themes" / "default"]
+    found: list[tuple[str, int, int, int]] = []
+    for folder in folders:
+        if folder.is_dir():
+            found.append((str(folder), 0, 0, 0))
+            found.extend(signature_tree(folder))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
