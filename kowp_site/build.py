@@ -121,7 +121,9 @@ def shown(post: Post, drafts: bool) -> bool:
 def make_renderer(config: Config) -> Renderer:
     from kowp_site.markdown import Renderer
 
-    return Renderer(config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds)
+    return Renderer(
+        config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds, config.image_hosts
+    )
 
 
 def post_views(

@@ -77,6 +77,7 @@ class Config:
     reading_speed: int = 500
     default_image: str = "images/og-default.png"
     embeds: str = "link"
+    image_hosts: tuple[str, ...] = ("wordpress.org", "w.org", "wp.com", "wordpress.com")
     categories: dict[str, Category] = field(default_factory=dict)
     menu: tuple[MenuItem, ...] = ()
     check: CheckConfig = CheckConfig()
@@ -207,6 +208,7 @@ SCHEMA: dict[str, Option] = {
     "reading_speed": Option(int, "Characters read per minute, for the reading-time estimate.", _positive),
     "default_image": Option(str, "Theme static image used for link cards when a post has none."),
     "embeds": Option(str, "Video embeds: link (a plain link, no third-party request) or iframe.", _embeds),
+    "image_hosts": Option(list, "Hosts body images may load from besides the site itself; others are dropped."),
     "categories": Option(dict, "English category -> { name = Korean name, slug = URL slug }."),
     "menu": Option(list, "Header links: a list of { title, url }."),
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
@@ -406,6 +408,13 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
         values["categories"] = _categories(good["categories"], where, problems)
     if "menu" in good:
         values["menu"] = _menu(good["menu"], where, problems)
+    if "image_hosts" in values:
+        hosts = values["image_hosts"]
+        if all(isinstance(h, str) and re.fullmatch(r"[a-z0-9.-]+", h) for h in hosts):
+            values["image_hosts"] = tuple(hosts)
+        else:
+            problems.append(Problem(where, None, "'image_hosts' must be a list of host names such as wordpress.org"))
+            del values["image_hosts"]
     values["check"] = _sub_config(CheckConfig, good.get("check", {}), CHECK_SCHEMA, "check.", where, problems)
     values["syndication"] = _sub_config(
         SyndicationConfig,

@@ -110,7 +110,7 @@ def _iframe_allowed(src: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in IFRAME_HOSTS)
 
 
-def _image_allowed(src: str) -> bool:
+def _image_allowed(src: str, hosts: tuple[str, ...] = IMAGE_HOSTS) -> bool:
     """Images come from the post's own folder (relative), a data: URL, or the upstream's image servers."""
     try:
         parts = urlsplit(src.strip())
@@ -120,7 +120,7 @@ def _image_allowed(src: str) -> bool:
         return True
     host = (parts.hostname or "").lower()
     return parts.scheme in ("http", "https", "data") and (
-        parts.scheme == "data" or any(host == h or host.endswith("." + h) for h in IMAGE_HOSTS)
+        parts.scheme == "data" or any(host == h or host.endswith("." + h) for h in hosts)
     )
 
 
@@ -133,7 +133,7 @@ def _safe_image(src: str) -> bool:
     return scheme is None or scheme.group(1) in ("http", "https")
 
 
-def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+def _attribute_filter(tag: str, attr: str, value: str, image_hosts: tuple[str, ...] = IMAGE_HOSTS) -> str | None:
     if attr in ("href", "src", "cite"):
         probe = _URL_NOISE.sub("", value).lower()
         if probe.startswith(("javascript:", "vbscript:", "livescript:")):
@@ -142,7 +142,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return value if tag == "img" and attr == "src" and DATA_IMAGE.match(value.strip()) else None
         if tag == "iframe" and attr == "src":
             return value if _iframe_allowed(value) else None
-        if tag == "img" and attr == "src" and not _image_allowed(value):
+        if tag == "img" and attr == "src" and not _image_allowed(value, image_hosts):
             return None  # a third-party image is a tracking pixel: every reader's browser would call it
         return value
     if attr == "id":
@@ -195,10 +195,18 @@ def trim(text: str, limit: int = SUMMARY_CHARS) -> str:
 class Renderer:
     """A configured Markdown pipeline for one site (its base path decides root-relative links)."""
 
-    def __init__(self, base_path: str = "/", site_host: str = "", embeds: str = "link"):
+    def __init__(
+        self,
+        base_path: str = "/",
+        site_host: str = "",
+        embeds: str = "link",
+        image_hosts: tuple[str, ...] = IMAGE_HOSTS,
+    ):
         self.base_path = base_path
         self.site_host = site_host
         self.embeds = embeds  # "link": allowed iframes become plain links (no third-party request)
+        # Image hosts a page may load from: the configured ones and the site's own host.
+        self.image_hosts = tuple(dict.fromkeys([*image_hosts, *([site_host] if site_host else [])]))
         self.md = _md()
         self.cleaner = nh3.Cleaner(
             tags=TAGS,
@@ -212,7 +220,7 @@ class Renderer:
                 "xmp",
             },
             attributes=ATTRIBUTES,
-            attribute_filter=_attribute_filter,
+            attribute_filter=self._filter,
             link_rel=None,
             url_schemes={"http", "https", "mailto", "data"},
             url_relative=self._relative,
@@ -222,6 +230,9 @@ class Renderer:
             },
             strip_comments=True,
         )
+
+    def _filter(self, tag: str, attr: str, value: str) -> str | None:
+        return _attribute_filter(tag, attr, value, self.image_hosts)
 
     def _relative(self, url: str) -> str | None:
         if url.startswith("/") and not url.startswith("//"):
@@ -279,7 +290,7 @@ class Renderer:
             found = re.search(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?", html)
             if found:
                 image, image_alt = found.group(1), found.group(2) or ""
-        if image and not (_safe_image(image) and _image_allowed(image)):
+        if image and not (_safe_image(image) and _image_allowed(image, self.image_hosts)):
             image = image_alt = ""  # pages and feeds use it for og:image and JSON Feed "image"
         return Rendered(self.sanitize(html), summary, image, image_alt, chars)
 

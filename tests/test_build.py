@@ -403,3 +403,18 @@ def test_only_images_are_published_from_post_folders(site, capsys):
     err = capsys.readouterr().err
     assert "content/posts/2026/08/bundle/evil.html: files of type '.html' cannot be published" in err
     assert "content/posts/2026/08/bundle/logo.svg: files of type '.svg' cannot be published" in err
+
+
+def test_body_images_only_from_allowed_hosts(site, build_site):
+    body = (
+        "![a](https://wordpress.org/news/files/a.png) ![b](https://tracker.example/p.gif) "
+        "![c](https://example.org/kowp/own.png) ![d](https://cdn.example.net/x.png) ![e](local.png)\n"
+    )
+    site.post("images", ko={"body": body})
+    out = build_site(site.root)
+    srcs = html(out / "2026/08/images/index.html").xpath("//div[@class='content']//img/@src")
+    assert srcs == ["https://wordpress.org/news/files/a.png", "https://example.org/kowp/own.png", "local.png"]
+    site.config(extra='image_hosts = ["cdn.example.net"]')
+    out = build_site(site.root)
+    srcs = html(out / "2026/08/images/index.html").xpath("//div[@class='content']//img/@src")
+    assert srcs == ["https://example.org/kowp/own.png", "https://cdn.example.net/x.png", "local.png"]
