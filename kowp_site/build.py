@@ -363,14 +363,20 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
 
 
 def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool) -> list[cache.PostEntry]:
-    """Every post folder's entry: from the cache when its files kept their stat, else loaded anew.
+    """Every post folder's entry: from the cache when its files kept their stat (or, stat changed,
+    their content), else loaded anew.
 
     Shown posts also get their Markdown rendered. Many changed folders are spread over worker
     processes in chunks of whole months.
     """
     todo = []
-    for name in found.folders:
-        entry = posts_cache.get(name, found.signatures[name])
+    for name, (_, _, _, folder) in found.folders.items():
+        sig = found.signatures[name]
+        entry = posts_cache.get(name, sig)
+        old = posts_cache.entries.get(name) if entry is None else None
+        if old is not None and old.digest == cache.hash_text(name, cache.folder_content(folder, sig)):
+            entry = dataclasses.replace(old, signature=sig)  # stat changed, content did not
+            posts_cache.put(entry)
         if entry is None or needs_markdown(entry, drafts):
             todo.append(name)
     posts_cache.keep_only(found.folders)
@@ -408,11 +414,7 @@ def _load_chunk(
             if entry is None:
                 year, month, slug, folder = found.folders[name]
                 post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
-                # Everything a post's outputs can show comes from en.md (hashed by the loader) and
-                # the parsed translation; hashing those avoids reading the files a second time.
-                source_hash = post.source.hash if post is not None else ""
-                translation = repr(post.translation) if post is not None else ""
-                digest = cache.hash_text(name, source_hash, translation, [a for a, _ in assets])
+                digest = cache.hash_text(name, cache.folder_content(folder, sig))
                 entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
             if needs_markdown(entry, drafts):
                 body = entry.post.translation.body  # type: ignore[union-attr]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from kowp_site.content import Post
     from kowp_site.markdown import Rendered
 
-FORMAT = "1"
+FORMAT = "2"
 CACHE_DIR = ".kowp-cache"
 KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
 
@@ -192,15 +192,32 @@ def theme_signature(config: Config) -> Signature:
 
 @dataclass(frozen=True)
 class PostEntry:
-    """One post folder as the loader saw it; reused while ``signature`` still matches."""
+    """One post folder as the loader saw it; reused while ``signature`` (stat) or, failing that,
+    ``digest`` (content) still matches."""
 
     folder: str  # "YYYY/MM/slug"
     signature: Signature
     post: Post | None
     problems: tuple[Problem, ...]
     assets: tuple[tuple[str, Path], ...]
-    digest: str  # of the key and every Markdown file's bytes: what the post's outputs depend on
+    digest: str  # of the folder's Markdown bytes and file names: what the post's outputs depend on
     rendered: Rendered | None  # the translation body's HTML, once a build has shown the post
+
+
+def folder_content(folder: Path, sig: Signature) -> str:
+    """Hash of the Markdown files' bytes and the other files' names in ``folder`` (as ``sig``
+    lists them): compared when the stat changed but the content may not have (a restored CI
+    cache, a fresh checkout, a touched file)."""
+    parts = []
+    for name, *_ in sig:
+        digest = ""
+        if name.endswith(".md"):
+            try:
+                digest = hashlib.blake2b((folder / name).read_bytes(), digest_size=16).hexdigest()
+            except OSError:
+                digest = "missing"
+        parts.append((name, digest))
+    return hash_text(parts)
 
 
 def shard_of(folder: str) -> str:

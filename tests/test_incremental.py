@@ -268,3 +268,22 @@ def test_a_commit_is_an_input_even_when_no_file_changed(site, tmp_path):
     result = assert_same_as_clean(site.root, tmp_path)
     notice = (result.output / "2026/08/old/index.html").read_text(encoding="utf-8")
     assert 'datetime="2026-10-05' in notice
+
+
+def test_changed_stat_with_the_same_content_reuses_the_cache(blog, tmp_path, monkeypatch):
+    """A restored CI cache or a fresh checkout: every stat differs, no content does."""
+    from kowp_site import content
+
+    for path in (blog.root / "content/posts").rglob("*.md"):
+        data = path.read_bytes()
+        path.unlink()
+        path.write_bytes(data)  # a new inode and mtime, the same bytes
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a post whose content did not change was parsed again")
+
+    monkeypatch.setattr(content, "load_post", no_parsing)
+    result = build(blog.root, PRODUCTION)
+    assert (result.written, result.removed) == (0, 0)
+    monkeypatch.undo()
+    assert tree(result.output) == clean_build(blog.root, tmp_path)
