@@ -382,16 +382,34 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
     posts_cache.keep_only(found.folders)
     from kowp_site import parallel
 
-    task = partial(_load_chunk, config, found, posts_cache, drafts)
+    by_shard: dict[str, list[str]] = {}
+    for name in todo:
+        by_shard.setdefault(cache.shard_of(name), []).append(name)
+    sizes = shard_sizes(found)
+    whole = {shard for shard, names in by_shard.items() if len(names) == sizes[shard]}
+    task = partial(_load_chunk, config, found, posts_cache, drafts, whole)
     if len(todo) < PARALLEL_POSTS:
-        results = [task(todo)]
-    else:
-        results = parallel.map_chunks(task, parallel.chunked(todo, POSTS_PER_TASK))
+        results = [task(list(by_shard.values()))]
+    else:  # whole months per task, so a worker can write their cache file itself
+        chunks: list[list[list[str]]] = [[]]
+        for names in by_shard.values():
+            if sum(map(len, chunks[-1])) >= POSTS_PER_TASK:
+                chunks.append([])
+            chunks[-1].append(names)
+        results = parallel.map_chunks(task, chunks)
     with cache.no_gc():
         for chunk in results:
-            for entry in chunk:
-                posts_cache.put(entry)
+            for shard, data, saved in chunk:
+                posts_cache.put_shard(shard, data, saved)
     return [posts_cache.entries[name] for name in found.folders]
+
+
+def shard_sizes(found: cache.Scan) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for name in found.folders:
+        shard = cache.shard_of(name)
+        sizes[shard] = sizes.get(shard, 0) + 1
+    return sizes
 
 
 def needs_markdown(entry: cache.PostEntry, drafts: bool) -> bool:
@@ -400,26 +418,45 @@ def needs_markdown(entry: cache.PostEntry, drafts: bool) -> bool:
 
 
 def _load_chunk(
-    config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool, names: Sequence[str]
-) -> list[cache.PostEntry]:
-    """Load (or only render) some post folders; runs in a worker or in this process."""
+    config: Config,
+    found: cache.Scan,
+    posts_cache: cache.PostCache,
+    drafts: bool,
+    whole: set[str],
+    shards: Sequence[Sequence[str]],
+) -> list[tuple[str, bytes, bool]]:
+    """Load (or only render) the post folders of some months; runs in a worker or in this process.
+
+    Returns each month's entries pickled; a month whose every folder was loaded here (``whole``)
+    is also written to the cache, so the main process need not pickle it a second time.
+    """
+    import pickle
+
     from kowp_site import content as content_mod
 
     renderer = make_renderer(config)
     done = []
     with cache.no_gc():
-        for name in names:
-            sig = found.signatures[name]
-            entry = posts_cache.get(name, sig)
-            if entry is None:
-                year, month, slug, folder = found.folders[name]
-                post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
-                digest = cache.hash_text(name, cache.folder_content(folder, sig))
-                entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
-            if needs_markdown(entry, drafts):
-                body = entry.post.translation.body  # type: ignore[union-attr]
-                entry = dataclasses.replace(entry, rendered=renderer.render(body))
-            done.append(entry)
+        for names in shards:
+            entries = {}
+            for name in names:
+                sig = found.signatures[name]
+                entry = posts_cache.get(name, sig)
+                if entry is None:
+                    year, month, slug, folder = found.folders[name]
+                    post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
+                    digest = cache.hash_text(name, cache.folder_content(folder, sig))
+                    entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
+                if needs_markdown(entry, drafts):
+                    body = entry.post.translation.body  # type: ignore[union-attr]
+                    entry = dataclasses.replace(entry, rendered=renderer.render(body))
+                entries[name] = entry
+            shard = cache.shard_of(names[0])
+            data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            saved = shard in whole
+            if saved:
+                cache.write_atomic(posts_cache.dir / f"{shard}.pickle", data)
+            done.append((shard, data, saved))
     return done
 
 

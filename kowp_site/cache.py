@@ -252,6 +252,12 @@ class PostCache:
         self.entries[entry.folder] = entry
         self.dirty.add(shard_of(entry.folder))
 
+    def put_shard(self, shard: str, data: bytes, saved: bool) -> None:
+        """Entries of one shard as a worker pickled them (``saved``: it also wrote the shard file)."""
+        entries: dict[str, PostEntry] = pickle.loads(data)
+        self.entries.update(entries)
+        (self.saved if saved else self.dirty).add(shard)
+
     def keep_only(self, folders: Iterable[str]) -> None:
         wanted = set(folders)
         for name in [f for f in self.entries if f not in wanted]:
@@ -262,6 +268,10 @@ class PostCache:
         """Rewrite the shards that changed (atomically) and forget old fingerprints."""
         todo = self.dirty - self.saved
         if not todo:
+            if self.saved:
+                self.saved.clear()
+                self.dirty.clear()
+                self._prune()
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         by_shard: dict[str, dict[str, PostEntry]] = {s: {} for s in todo}
@@ -276,6 +286,7 @@ class PostCache:
             else:
                 path.unlink(missing_ok=True)
         self.dirty.clear()
+        self.saved.clear()
         self._prune()
 
     def _prune(self) -> None:

@@ -211,11 +211,23 @@ def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
     monkeypatch.setattr(build_mod, "POSTS_PER_TASK", 2)
     monkeypatch.setattr(build_mod, "OUTPUTS_PER_TASK", 3)
     monkeypatch.setenv("KOWP_WORKERS", "2")
+    for month in range(1, 7):  # several months: the loading work is split by month
+        blog.post(f"m{month}", month=month, ko={"title": f"{month}월 글"})
     shutil.rmtree(blog.root / ".kowp-cache")
     parallel = build(blog.root, BuildOptions(output=tmp_path / "parallel"))
     assert parallel.written == parallel.files and parallel.rendered > 2 * parallel.posts
-    monkeypatch.setattr(build_mod, "PARALLEL_POSTS", 10**9)
-    monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 10**9)
+    shards = sorted(p.name for p in (blog.root / ".kowp-cache/build").glob("posts-*/*.pickle"))
+    assert shards == [f"2026-{m:02d}.pickle" for m in range(1, 9) if m != 7]
+
+    from kowp_site import content
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the cache written by the workers was not used")
+
+    monkeypatch.setattr(content, "load_post", no_parsing)
+    again = build(blog.root, BuildOptions(output=tmp_path / "again"))
+    assert tree(tmp_path / "again") == tree(tmp_path / "parallel") and again.posts == parallel.posts
+    monkeypatch.undo()
     assert tree(tmp_path / "parallel") == clean_build(blog.root, tmp_path)
 
 
