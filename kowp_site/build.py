@@ -79,12 +79,22 @@ class OutputKeys:
 
     site: str  # tool, configuration, theme templates and build options
     posts: Mapping[str, str]  # post key path -> digest of its files
+    _memo: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # id(view) -> digest
 
     def of(self, *parts: object) -> str:
         return cache.hash_text(self.site, *parts)
 
     def views(self, views: Sequence[render.PostView | None]) -> list[str]:
-        return [self.posts[v.post.key.path] if v is not None else "" for v in views]
+        found = []
+        for v in views:
+            if v is None:
+                found.append("")
+                continue
+            digest = self._memo.get(id(v))
+            if digest is None:
+                digest = self._memo[id(v)] = self.posts[v.post.key.path]
+            found.append(digest)
+        return found
 
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
@@ -165,6 +175,12 @@ def render_site(
     def digests(some: Sequence[render.PostView | None]) -> list[str]:
         return keys.views(some) if keys is not None else []
 
+    # A feed's items, for its key: feeds.feed_order of a subset is the whole order filtered.
+    feed_rank = {id(v): i for i, v in enumerate(feeds.feed_order(published, len(published)))} if keys else {}
+
+    def newest_of(some: Sequence[render.PostView]) -> list[render.PostView]:
+        return sorted(some, key=lambda v: feed_rank[id(v)])[: config.feed_items] if keys is not None else []
+
     changed_on = t.env.globals.get("source_changed")  # an outdated post's notice dates the English change (Git)
 
     def notice(view: render.PostView) -> object:
@@ -206,7 +222,7 @@ def render_site(
         out.add(
             base + "feed.xml",
             partial(feeds.rss, config, cat_published, base + "feed.xml", title),
-            key=key("rss", base, title, digests(feeds.feed_order(cat_published, config.feed_items))),
+            key=key("rss", base, title, digests(newest_of(cat_published))),
         )
 
     out.add(
@@ -222,7 +238,7 @@ def render_site(
             page.url_path + "index.html", render.render_page(t, page, renderer.render(page.body).html), str(page.path)
         )
 
-    newest = digests(feeds.feed_order(published, config.feed_items))
+    newest = digests(newest_of(published))
     out.add("404.html", render.render_not_found(t), "404")
     out.add("feed.xml", partial(feeds.rss, config, published), key=key("rss", newest))
     out.add("atom.xml", partial(feeds.atom, config, published), key=key("atom", newest))
