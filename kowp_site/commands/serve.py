@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 
 from kowp_site import ui
@@ -23,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts)
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops as cleanly as Ctrl-C
     ui.info(f"serving {serve.serve_folder(args.root)} at {server.url} — press Ctrl-C to stop")
     try:
         serve.watch(server, stop)
