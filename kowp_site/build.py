@@ -460,7 +460,7 @@ def _load_chunk(
                 entry = posts_cache.get(name, sig)
                 if entry is None:
                     year, month, slug, folder = found.folders[name]
-                    post, problems, assets = content_mod.load_post(config, year, month, slug, folder)
+                    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder))
                     digest = cache.hash_text(name, cache.folder_content(folder, sig))
                     entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
                 if needs_markdown(entry, drafts):

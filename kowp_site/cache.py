@@ -132,18 +132,36 @@ def git_signature(root: Path) -> Signature:
 class Scan:
     """The stat of every content file, taken before anything is read."""
 
-    folders: dict[str, tuple[str, str, str, Path]]  # "YYYY/MM/slug" -> (year, month, slug, folder)
+    folders: dict[str, tuple[str, str, str, str]]  # "YYYY/MM/slug" -> (year, month, slug, folder)
     signatures: dict[str, Signature]
     pages: Signature
     key: str  # changes when any content file may have changed
 
 
-def scan(config: Config) -> Scan:
-    from kowp_site.content import post_dirs
+def post_folders(posts_dir: Path) -> list[tuple[str, str, str, str]]:
+    """(year, month, slug, folder) of every post folder, as :func:`kowp_site.content.post_dirs`
+    finds them (folders only, no dot-names, sorted), with plain strings: a no-change build stats
+    thousands of folders and makes no Path for them."""
 
-    folders: dict[str, tuple[str, str, str, Path]] = {}
+    def folders(path: str) -> list[os.DirEntry[str]]:
+        try:
+            found = [e for e in os.scandir(path) if not e.name.startswith(".") and e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(found, key=lambda e: e.name)
+
+    return [
+        (year.name, month.name, slug.name, slug.path)
+        for year in folders(str(posts_dir))
+        for month in folders(year.path)
+        for slug in folders(month.path)
+    ]
+
+
+def scan(config: Config) -> Scan:
+    folders: dict[str, tuple[str, str, str, str]] = {}
     sigs: dict[str, Signature] = {}
-    for year, month, slug, folder in post_dirs(config.content_dir / "posts"):
+    for year, month, slug, folder in post_folders(config.content_dir / "posts"):
         name = f"{year}/{month}/{slug}"
         folders[name] = (year, month, slug, folder)
         sigs[name] = signature(folder)
@@ -204,7 +222,7 @@ class PostEntry:
     rendered: Rendered | None  # the translation body's HTML, once a build has shown the post
 
 
-def folder_content(folder: Path, sig: Signature) -> str:
+def folder_content(folder: str | Path, sig: Signature) -> str:
     """Hash of the Markdown files' bytes and the other files' names in ``folder`` (as ``sig``
     lists them): compared when the stat changed but the content may not have (a restored CI
     cache, a fresh checkout, a touched file)."""
@@ -213,7 +231,8 @@ def folder_content(folder: Path, sig: Signature) -> str:
         digest = ""
         if name.endswith(".md"):
             try:
-                digest = hashlib.blake2b((folder / name).read_bytes(), digest_size=16).hexdigest()
+                with open(os.path.join(folder, name), "rb") as f:
+                    digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
             except OSError:
                 digest = "missing"
         parts.append((name, digest))

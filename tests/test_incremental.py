@@ -299,3 +299,20 @@ def test_changed_stat_with_the_same_content_reuses_the_cache(blog, tmp_path, mon
     assert (result.written, result.removed) == (0, 0)
     monkeypatch.undo()
     assert tree(result.output) == clean_build(blog.root, tmp_path)
+
+
+def test_the_scan_finds_exactly_the_folders_the_loader_reads(blog):
+    from kowp_site.cache import post_folders
+    from kowp_site.content import post_dirs
+
+    posts = blog.root / "content/posts"
+    blog.post("later", year=2027, month=1)
+    (posts / ".git-keep").mkdir()
+    (posts / "2026/.hidden").mkdir()
+    (posts / "2026/08/.draft-folder").mkdir()
+    (posts / "2026/08/stray.md").write_text("not a folder\n", encoding="utf-8")
+    (posts / "README.md").write_text("notes\n", encoding="utf-8")
+    expected = [(y, m, s, str(f)) for y, m, s, f in post_dirs(posts)]
+    assert post_folders(posts) == expected
+    assert [s for _, _, s, _ in expected][-1] == "later"
+    assert post_folders(blog.root / "no-such-folder") == []
