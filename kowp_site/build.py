@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 from kowp_site import cache
 from kowp_site import config as config_mod
 from kowp_site.config import Config
-from kowp_site.errors import ContentError, Problem
+from kowp_site.errors import ContentError, Problem, split_problems
 from kowp_site.output import (
     OutputSet,
     Record,
@@ -113,11 +113,7 @@ def load_config(root: Path, options: BuildOptions) -> tuple[Config, list[Problem
 
 def checked(problems: Sequence[Problem], strict: bool) -> list[Problem]:
     """The warnings among ``problems``; raise ContentError with every error (and, if strict, warning)."""
-    errors = [p for p in problems if p.severity == "error"]
-    found_warnings = [p for p in problems if p.severity == "warning"]
-    if strict:
-        errors += [Problem(w.path, w.line, w.message, w.hint) for w in found_warnings]
-        found_warnings = []
+    errors, found_warnings = split_problems(list(problems), strict)
     if errors:
         raise ContentError(errors)
     return found_warnings

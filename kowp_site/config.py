@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kowp_site.errors import ConfigError, Problem
+from kowp_site.errors import ConfigError, Problem, split_problems
 
 TABLE = "tool.kowp-site"
 
@@ -433,11 +433,7 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
         language = values.get("language", Config.language)
         values["locale"] = LOCALES.get(language.split("-")[0], language.replace("-", "_"))
 
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
-    if strict:
-        errors += [Problem(w.path, w.line, w.message, w.hint) for w in warnings]
-        warnings = []
+    errors, warnings = split_problems(problems, strict)
     if errors:
         raise ConfigError(errors + warnings)
     return Config(root=root, **values), warnings

@@ -50,6 +50,15 @@ class ContentError(ProblemsError):
     """Problems in files under ``content/``."""
 
 
+def split_problems(problems: list[Problem], strict: bool) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of ``problems``; with ``strict`` every warning counts as an error."""
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    if strict:
+        return errors + [Problem(w.path, w.line, w.message, w.hint) for w in warnings], []
+    return errors, warnings
+
+
 def display_path(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the site root when it is inside it."""
     try:
