@@ -7,16 +7,18 @@ keys are warnings (errors with ``--strict``).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kowp_site.errors import ConfigError, Problem, split_problems
+from kowp_site.errors import ConfigError, KowpError, Problem, split_problems
 
 TABLE = "tool.kowp-site"
 
@@ -113,6 +115,21 @@ class Config:
         return self.base_path + path.lstrip("/")
 
 
+def source_date(environ: Mapping[str, str] | None = None) -> dt.datetime | None:
+    """``SOURCE_DATE_EPOCH`` as an aware UTC time, or None when unset.
+
+    Used wherever a "now" is unavoidable (an empty feed's date, ack's publication date,
+    syndication's age limit), so reproducible builds and tests can fix it.
+    """
+    raw = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(raw), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise KowpError(f"SOURCE_DATE_EPOCH={raw[:40]!r} is not a whole number of seconds since 1970") from None
+
+
 def category_key(name: str) -> str:
     """One key for names that differ only in case or spacing ("Releases", "releases", "Word Camp")."""
     return re.sub(r"[\s_\-]+", "", name.casefold())
@@ -137,9 +154,14 @@ class Option:
 
 
 def _absolute_url(value: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "must be an absolute http(s) URL such as https://owner.github.io/repo/"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not carry a query (?) or fragment (#)"
     return None
 
 
@@ -383,7 +405,13 @@ def read_table(root: Path) -> tuple[dict[str, Any], str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(where, _toml_line(exc), f"not valid TOML: {exc}", "fix the syntax")]) from None
-    return data.get("tool", {}).get("kowp-site", {}), where
+    tool = data.get("tool", {})
+    table = tool.get("kowp-site", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(
+            [Problem(where, None, "[tool.kowp-site] must be a table", "write it as a [tool.kowp-site] section")]
+        )
+    return table, where
 
 
 def _toml_line(exc: Exception) -> int | None:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import frontmatter
 import yaml
 
-from kowp_site.config import Category, Config
+from kowp_site.config import Category, Config, category_key
 from kowp_site.errors import Problem, display_path
 from kowp_site.paths import (
     PostKey,
@@ -153,6 +153,14 @@ class Content:
     assets: tuple[tuple[str, Path], ...] = field(default=())  # (site path, file) of post bundles
 
 
+def _has_alias(text: str) -> bool:
+    """Whether YAML text uses an alias; aliases can expand a few lines into gigabytes."""
+    try:
+        return any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return False  # the loader reports the syntax error with its line
+
+
 def sha256_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -184,6 +192,9 @@ class _Reader:
             fm_text, body = handler.split(text)
         except ValueError:
             self.problem(path, 1, "front matter is not closed", "end it with a '---' line")
+            return None
+        if "*" in fm_text and _has_alias(fm_text):
+            self.problem(path, 1, "front matter uses YAML aliases (*name)", "write each value out in full")
             return None
         try:
             meta = yaml.load(fm_text, Loader=yaml.CSafeLoader) if fm_text.strip() else {}
@@ -243,6 +254,14 @@ class _Reader:
             )
             return ""
         return value.strip()
+
+    def flag(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> bool:
+        """A true/false key; anything else (such as the text "false") is reported, not guessed."""
+        value = meta.get(key, False)
+        if isinstance(value, bool):
+            return value
+        self.problem(path, lines.get(key), f"'{key}' must be true or false, not {str(value)[:40]!r}")
+        return False
 
     def strings(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> tuple[str, ...]:
         value = meta.get(key)
@@ -340,7 +359,7 @@ def _source(reader: _Reader, path: Path) -> Source | None:
         body=body,
         hash=sha256_bytes(data),
         path=path,
-        excerpt_only=bool(meta.get("excerpt_only", False)),
+        excerpt_only=reader.flag(path, meta, lines, "excerpt_only"),
     )
 
 
@@ -358,7 +377,8 @@ def _translation(reader: _Reader, path: Path) -> Translation | None:
         reader.problem(
             path,
             lines.get("status"),
-            f"status must be one of {', '.join(STATUSES)}, not {status!r}",
+            f"status must be one of {', '.join(STATUSES)}, not "
+            + (repr(status[:40]) if isinstance(status, str) else f"a {type(status).__name__}"),
         )
     translators = reader.strings(path, meta, lines, "translators")
     reviewers = reader.strings(path, meta, lines, "reviewers")
@@ -427,7 +447,7 @@ def _page(reader: _Reader, path: Path) -> Page | None:
         summary=summary,
         body=body,
         path=path,
-        draft=bool(meta.get("draft", False)),
+        draft=reader.flag(path, meta, lines, "draft"),
     )
 
 
@@ -570,6 +590,20 @@ def assemble(
                 "each post needs its own guid",
             )
         seen_guid.setdefault(post.source.guid, post)
+    slug_names: dict[str, dict[str, Post]] = {}
+    for post in posts:
+        for cat in post.categories:
+            slug_names.setdefault(cat.slug, {}).setdefault(category_key(cat.name), post)
+    for slug, names in sorted(slug_names.items()):
+        if len(names) > 1:
+            first, second = sorted(names.items())[:2]
+            reader.problem(
+                second[1].source.path,
+                None,
+                f"categories of {first[1].key.path} and {second[1].key.path} share the address /category/{slug}/",
+                "give them their own name and slug in [tool.kowp-site.categories]",
+                "warning",
+            )
     seen_page: dict[str, Page] = {}
     for page in pages:
         folded = page.name.casefold()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Sequence
 from html import escape
 
 from kowp_site import __version__
-from kowp_site.config import Config
+from kowp_site.config import Config, source_date
 from kowp_site.markdown import feed_html
 from kowp_site.render import PostView
 
@@ -23,8 +22,7 @@ def build_time(views: Sequence[PostView]) -> dt.datetime:
     """The feed's "last updated": its newest item, else SOURCE_DATE_EPOCH, else the epoch."""
     if views:
         return max(v.published for v in views)
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
-    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return source_date() or dt.datetime.fromtimestamp(0, dt.UTC)
 
 
 def feed_order(views: Sequence[PostView], limit: int) -> list[PostView]:

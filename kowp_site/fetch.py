@@ -181,11 +181,8 @@ class Http:
                                 f"{url}: the server answered {status} {response.reason_phrase} "
                                 f"{attempt + 1} times — try again later; nothing was written"
                             )
-                        wait = (
-                            _retry_after(response.headers.get("Retry-After"))
-                            if status in (429, 503) and response.headers.get("Retry-After")
-                            else wait
-                        )
+                        if status in (429, 503) and response.headers.get("Retry-After"):
+                            wait = _retry_after(response.headers.get("Retry-After")) or wait
                         raise _Retry(wait)
                     if status != 200:
                         raise FetchError(

@@ -25,7 +25,9 @@ class GitUnavailable(Exception):
 def _git(root: Path, *args: str) -> bytes:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, env=env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), "-c", "core.quotePath=false", *args], capture_output=True, env=env, check=False
+        )
     except OSError as exc:
         raise GitUnavailable(f"git could not run: {exc}") from None
     if done.returncode != 0:

@@ -313,6 +313,7 @@ def embeds_as_links(html: str) -> str:
     return _IFRAME.sub(link, html)
 
 
+@lru_cache(maxsize=1024)
 def feed_html(html: str, page_url: str) -> str:
     """Sanitized page HTML -> feed content: absolute URLs, embeds as plain links.
 

@@ -235,9 +235,8 @@ def render_page(t: Templates, page: Page, html: str) -> str:
 
 def render_archive(t: Templates, views: Sequence[PostView]) -> str:
     years: dict[int, dict[int, list[PostView]]] = {}
-    for v in views:
-        d = v.source.date.astimezone(t.config.tz)
-        years.setdefault(d.year, {}).setdefault(d.month, []).append(v)
+    for v in views:  # by the YYYY/MM of the post's address, as the original site files it
+        years.setdefault(v.post.key.year, {}).setdefault(v.post.key.month, []).append(v)
     groups = [(y, [(m, years[y][m]) for m in sorted(years[y], reverse=True)]) for y in sorted(years, reverse=True)]
     return t.render("archive.html", groups=groups, count=len(views), canonical=t.config.url("archive/"))
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from kowp_site.config import Config
+from kowp_site.config import Config, source_date
 from kowp_site.content import Content, Post
 from kowp_site.errors import KowpError
 from kowp_site.paths import UnsafePath, inside
@@ -77,13 +77,7 @@ class Report:
 
 def now_from(environ: Mapping[str, str]) -> dt.datetime:
     """The run's "now": ``SOURCE_DATE_EPOCH`` when set (tests, previews), else the clock."""
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise KowpError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
-    return dt.datetime.now(dt.UTC)
+    return source_date(environ) or dt.datetime.now(dt.UTC)
 
 
 def due(posts: Sequence[Post], now: dt.datetime, max_age_days: int) -> list[Post]:

@@ -19,7 +19,7 @@ import frontmatter
 import yaml
 
 from kowp_site import gitlog
-from kowp_site.config import Config
+from kowp_site.config import Config, source_date
 from kowp_site.content import HASH_RE, STATUSES, Content, Post, sha256_bytes
 from kowp_site.errors import KowpError, display_path
 from kowp_site.paths import UnsafePath, key_from_link, key_from_parts
@@ -205,13 +205,7 @@ def read_files(config: Config, folder: Path) -> Files:
 
 def build_date(config: Config) -> dt.date:
     """Today in the site's time zone; SOURCE_DATE_EPOCH, when set, stands in for now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).astimezone(config.tz).date()
-        except (ValueError, OverflowError):
-            raise KowpError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
-    return dt.datetime.now(config.tz).date()
+    return (source_date() or dt.datetime.now(dt.UTC)).astimezone(config.tz).date()
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,17 @@ def annotation(problem: Problem) -> str:
     return f"::{kind} {props}::{_escape_data(message)}"
 
 
+# Commands that print JSON on stdout turn this off, so annotations never corrupt the JSON.
+annotations = True
+
+
 def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message — hint`` (and as annotations on GitHub Actions)."""
     for problem in problems:
         label = "[bold red]error[/]" if problem.severity == "error" else "[yellow]warning[/]"
         err.print(f"{label}: ", end="")
         err.print(str(problem), markup=False)
-        if in_github_actions():
+        if annotations and in_github_actions():
             print(annotation(problem), file=sys.stdout, flush=True)
 
 

@@ -418,3 +418,12 @@ def test_body_images_only_from_allowed_hosts(site, build_site):
     out = build_site(site.root)
     srcs = html(out / "2026/08/images/index.html").xpath("//div[@class='content']//img/@src")
     assert srcs == ["https://example.org/kowp/own.png", "https://cdn.example.net/x.png", "local.png"]
+
+
+def test_archive_files_posts_under_the_month_of_their_address(site, build_site):
+    # 20:00 UTC on 31 August is 1 September in Seoul; the post still lives at /2026/08/.
+    site.post("late", en={"date": "2026-08-31T20:00:00+00:00"})
+    out = build_site(site.root)
+    archive = html(out / "archive/index.html")
+    assert archive.xpath("//h3/text()") == ["8월"]
+    assert archive.xpath("//section//li/a/@href") == ["/kowp/2026/08/late/"]

@@ -166,3 +166,29 @@ def test_status_lists_the_same_tree_right(tree, capsys):
     assert (data["total"], data["counts"]["published"], data["outdated"]) == (5, 5, 1)
     assert [e["post"] for e in data["outdated_posts"]] == ["2026/08/old"]
     assert data["untranslated"] == [] and data["in_progress"] == []
+
+
+def test_changed_since_finds_posts_with_hangul_slugs(site, capsys, monkeypatch):
+    """git quotes non-ASCII paths unless told not to; a Hangul slug must still be checked."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    site.post("good")
+    root = site.root
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "new-post")
+    site.post("디나", ko={"body": "This translation is still entirely English text.\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a post with a Hangul slug")
+    code, _, err = run(capsys, root, "--changed-since", "main")
+    assert code == 1
+    assert "content/posts/2026/08/디나/ko.md:" in err and "[hangul]" in err
+    assert err.splitlines()[-1].startswith("checked 1 post (changed since main)")
+
+
+def test_json_output_carries_no_annotations(tree, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run(capsys, tree.root, "--json")
+    assert code == 1
+    assert "::error" not in out
+    assert json.loads(out)["errors"] == 4

@@ -171,3 +171,58 @@ def test_body_line_points_at_the_first_body_line(site, gap):
     translation = content.posts[0].translation
     lines = (folder / "ko.md").read_text().split("\n")
     assert lines[translation.body_line - 1] == "본문 첫 줄"
+
+
+def test_yaml_aliases_are_refused_before_they_expand(site, capsys):
+    bomb = "---\ntitle: x\na0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    bomb += "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    bomb += "status: *a8\n---\n"
+    site.post("bomb")
+    site.write("content/posts/2026/08/bomb/ko.md", bomb)
+    code, err = run(site.root, capsys)
+    assert code == 1
+    assert "content/posts/2026/08/bomb/ko.md:1: front matter uses YAML aliases (*name)" in err
+
+
+def test_status_of_the_wrong_type_is_named_not_printed(site, capsys):
+    site.post("x", ko={"status": "[1, 2, 3]"})
+    code, err = run(site.root, capsys)
+    assert code == 1
+    assert "status must be one of untranslated, draft, review, published, not a list" in err
+
+
+def test_true_false_keys_take_only_booleans(site, capsys):
+    site.write("content/pages/about.md", '---\ntitle: 소개\ndraft: "false"\n---\n본문\n')
+    code, err = run(site.root, capsys)
+    assert code == 1
+    assert "content/pages/about.md:3: 'draft' must be true or false, not 'false'" in err
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ('[tool.kowp-site]\nbase_url = "https://x.org/a?b=1"\n', "'base_url' must not carry a query (?) or fragment (#)"),
+        ('[tool]\nkowp-site = "x"\n', "pyproject.toml: [tool.kowp-site] must be a table"),
+        ("tool = 1\n", "pyproject.toml: [tool.kowp-site] must be a table"),
+    ],
+)
+def test_malformed_configuration_tables(site, capsys, raw, message):
+    site.config(raw=raw)
+    code, err = run(site.root, capsys)
+    assert code == 1
+    assert message in err
+
+
+def test_bad_source_date_epoch_is_a_clear_error(site, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "abc")
+    code, err = run(site.root, capsys)
+    assert code == 1
+    assert "SOURCE_DATE_EPOCH='abc' is not a whole number of seconds since 1970" in err
+
+
+def test_categories_sharing_an_address_are_warned(site, capsys):
+    site.post("a", en={"categories": ("C++",)})
+    site.post("b", en={"categories": ("C",)})
+    code, err = run(site.root, capsys)
+    assert code == 0
+    assert "warning: content/posts/2026/08/a/en.md: categories of 2026/08/b and 2026/08/a share the address /category/c/" in err

@@ -217,7 +217,7 @@ def test_500_then_200_is_retried_after_backoff(site, httpserver):
     assert sleeps == [BACKOFF]
 
 
-@pytest.mark.parametrize(("header", "wait"), [("7", 7.0), ("86400", MAX_RETRY_AFTER)])
+@pytest.mark.parametrize(("header", "wait"), [("7", 7.0), ("86400", MAX_RETRY_AFTER), ("soon", BACKOFF)])
 def test_429_honours_retry_after_with_a_cap(site, httpserver, header, wait):
     httpserver.expect_request(FEED_PATH).respond_with_handler(
         _sequence(Response("slow down", status=429, headers={"Retry-After": header}), Response(NEWS, content_type=RSS))
