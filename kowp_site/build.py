@@ -21,7 +21,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
@@ -79,6 +78,8 @@ class OutputKeys:
 
     site: str  # tool, configuration, theme templates and build options
     posts: Mapping[str, str]  # post key path -> digest of its files
+    cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post
+    view_cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its light view
     _memo: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # id(view) -> digest
 
     def of(self, *parts: object) -> str:
@@ -95,6 +96,10 @@ class OutputKeys:
                 digest = self._memo[id(v)] = self.posts[v.post.key.path]
             found.append(digest)
         return found
+
+    def light(self, paths: Sequence[str], cards: Mapping[str, str]) -> list[str]:
+        """What outputs shown only light posts or views (no HTML or bodies) depend on: their ``cards``."""
+        return [cards.get(p) or self.posts.get(p, "") for p in paths]
 
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
@@ -153,15 +158,25 @@ def render_site(
     views: Sequence[render.PostView],
     options: BuildOptions,
     keys: OutputKeys | None = None,
+    full: Callable[[render.PostView], render.PostView] | None = None,
+    bytecode: Path | None = None,
 ) -> OutputSet:
     """Every output of the site. Pure apart from reading theme files.
 
     With ``keys`` the costly outputs are deferred: added as a function plus the key of what they
-    depend on, and made only if the previous build's output had another key.
+    depend on, and made only if the previous build's output had another key. ``full`` turns a
+    light view (no HTML, no Markdown bodies: see :class:`WholeViews`) into a whole one; it is called
+    only when an output that shows the view is made, and never for the archive. Compiled
+    templates are kept in ``bytecode`` (a folder) when given.
     """
     from kowp_site import feeds, progress, render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
+    if bytecode is not None:
+        import jinja2
+
+        bytecode.mkdir(parents=True, exist_ok=True)
+        t.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode))
     out = OutputSet()
     published = [v for v in views if v.status == "published"]
 
@@ -172,22 +187,35 @@ def render_site(
         return keys.views(some) if keys is not None else []
 
     # A feed's items, for its key: feeds.feed_order of a subset is the whole order filtered.
-    feed_rank = {id(v): i for i, v in enumerate(feeds.feed_order(published, len(published)))} if keys else {}
+    feed_rank = {id(v): i for i, v in enumerate(feeds.feed_order(published, len(published)))}
 
     def newest_of(some: Sequence[render.PostView]) -> list[render.PostView]:
-        return sorted(some, key=lambda v: feed_rank[id(v)])[: config.feed_items] if keys is not None else []
+        return sorted(some, key=lambda v: feed_rank[id(v)])[: config.feed_items]
 
     changed_on = t.env.globals.get("source_changed")  # an outdated post's notice dates the English change (Git)
 
     def notice(view: render.PostView) -> object:
         return changed_on(view.source.path) if keys is not None and view.outdated and callable(changed_on) else None
 
+    whole = full or (lambda v: v)
+
+    def post_page(view: render.PostView, older: render.PostView | None, newer: render.PostView | None) -> str:
+        return render.render_post(t, whole(view), older and whole(older), newer and whole(newer))
+
+    def list_page(page: render.ListPage, category: render.CategoryView | None = None) -> str:
+        page = dataclasses.replace(page, posts=tuple(whole(v) for v in page.posts))
+        return render.render_list(t, page, category=category)
+
+    def feed(make: Callable[..., bytes], some: Sequence[render.PostView], *args: object) -> bytes:
+        # A feed shows its newest items only: those are made whole, in the feed's own order.
+        return make(config, [whole(v) for v in newest_of(some)], *args)
+
     for i, view in enumerate(views):
         newer = views[i - 1] if i > 0 else None
         older = views[i + 1] if i + 1 < len(views) else None
         out.add(
             view.post.path + "index.html",
-            partial(render.render_post, t, view, older, newer),
+            partial(post_page, view, older, newer),
             view.post.key.path,
             key=key("post", digests([view, older, newer]), notice(view)),
         )
@@ -195,7 +223,7 @@ def render_site(
     for page in render.paginate(config, views, ""):
         out.add(
             page.path + "index.html",
-            partial(render.render_list, t, page),
+            partial(list_page, page),
             "home",
             key=key("list", page.number, page.total, digests(page.posts)),
         )
@@ -209,7 +237,7 @@ def render_site(
         for page in render.paginate(config, cat_views, base):
             out.add(
                 page.path + "index.html",
-                partial(render.render_list, t, page, category=cat),
+                partial(list_page, page, cat),
                 f"category {cat.name}",
                 key=key("category", cat, page.number, page.total, digests(page.posts)),
             )
@@ -217,15 +245,29 @@ def render_site(
         title = f"{config.title} — {cat.name}"
         out.add(
             base + "feed.xml",
-            partial(feeds.rss, config, cat_published, base + "feed.xml", title),
+            partial(feed, feeds.rss, cat_published, base + "feed.xml", title),
             key=key("rss", base, title, digests(newest_of(cat_published))),
         )
 
-    out.add(
-        "archive/index.html", partial(render.render_archive, t, views), "archive", key=key("archive", digests(views))
+    archive_key = (
+        key("archive", keys.light([v.post.key.path for v in views], keys.view_cards)) if keys is not None else None
     )
-    for path, html in progress.progress_pages(config, content, t):
-        out.add(path, html, "translation progress")
+    out.add("archive/index.html", partial(render.render_archive, t, views), "archive", key=archive_key)
+    dates = t.env.globals.get("source_changed")
+    if callable(getattr(dates, "load", None)) and any(p.outdated and p.status == "published" for p in content.posts):
+        dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
+    progress_key = (
+        key("progress", keys.light([p.key.path for p in content.posts], keys.cards), content.warnings) if keys else None
+    )
+    made: dict[str, str] = {}
+
+    def progress_page(path: str) -> str:
+        if not made:
+            made.update(progress.progress_pages(config, content, t))
+        return made[path]
+
+    for path in ("translate/index.html", "contributors/index.html"):  # what progress_pages makes
+        out.add(path, partial(progress_page, path), "translation progress", key=progress_key)
 
     renderer = make_renderer(config)
     shown_pages = [p for p in content.pages if options.drafts or not p.draft]
@@ -236,10 +278,13 @@ def render_site(
 
     newest = digests(newest_of(published))
     out.add("404.html", render.render_not_found(t), "404")
-    out.add("feed.xml", partial(feeds.rss, config, published), key=key("rss", newest))
-    out.add("atom.xml", partial(feeds.atom, config, published), key=key("atom", newest))
-    out.add("feed.json", partial(feeds.json_feed, config, published), key=key("json", newest))
-    out.add("sitemap.xml", sitemap(config, published, shown_pages, sorted(by_category)))
+    out.add("feed.xml", partial(feed, feeds.rss, published), key=key("rss", newest))
+    out.add("atom.xml", partial(feed, feeds.atom, published), key=key("atom", newest))
+    out.add("feed.json", partial(feed, feeds.json_feed, published), key=key("json", newest))
+    categories = sorted(by_category)
+    listed = [p.url_path for p in shown_pages], categories
+    sitemap_key = key("sitemap", keys.light([v.post.key.path for v in published], keys.cards), listed) if keys else None
+    out.add("sitemap.xml", partial(sitemap, config, published, shown_pages, categories), key=sitemap_key)
     out.add("robots.txt", robots(config, options.drafts))
 
     for folder in t.static_dirs():
@@ -261,10 +306,15 @@ def sitemap(
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for loc, lastmod in entries:
         lines.append(
-            f"  <url><loc>{escape(loc)}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>"
+            f"  <url><loc>{xml_escape(loc)}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>"
         )
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def xml_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (as xml.sax.saxutils.escape, whose import costs more than this)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def robots(config: Config, drafts: bool) -> str:
@@ -283,6 +333,13 @@ class Session:
 
 def build(root: Path, options: BuildOptions, session: Session | None = None) -> BuildResult:
     """Build the site at ``root`` into its output folder (default ``site/``), incrementally."""
+    # A build makes few reference cycles but holds many objects (every post of the cache): the
+    # cyclic collector would walk all of them again and again, for nothing. It runs after the build.
+    with cache.no_gc():
+        return _build(root, options, session)
+
+
+def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildResult:
     timings: dict[str, float] = {}
     start = mark = time.perf_counter()
 
@@ -338,12 +395,19 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
 
     by_key = {e.post.key.path: e for e in entries if e.post is not None}
     views = [
-        render.make_view(config, post, by_key[post.key.path].rendered)  # type: ignore[arg-type]
+        by_key[post.key.path].view or render.make_view(config, post, by_key[post.key.path].rendered)  # type: ignore[arg-type]
         for post in content.posts
         if shown(post, options.drafts) and post.translation is not None
     ]
-    keys = OutputKeys(site_key, {path: e.digest for path, e in by_key.items()})
-    outputs = render_site(config, content, views, options, keys)
+    keys = OutputKeys(
+        site_key,
+        {path: e.digest for path, e in by_key.items()},
+        {path: e.card for path, e in by_key.items()},
+        {path: e.view_card for path, e in by_key.items()},
+    )
+    outputs = render_site(
+        config, content, views, options, keys, WholeViews(config, found, posts_cache), posts_cache.dir / "templates"
+    )
     all_warnings = warnings + found_warnings
     summary = (len(outputs), len(views), len(content.pages), tuple(found_warnings))
     result = BuildResult(dest, len(outputs), len(views), len(content.pages), all_warnings, timings)
@@ -366,6 +430,8 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
                     records[path] = staging.write(path, data)
         result.written = len(records)
         result.rendered = len(outputs.keys)
+    if posts_cache.bodies.dirty:  # bodies made again for outputs (the cache had lost them)
+        posts_cache.bodies.save(posts_cache.entries)
     cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary))
     if session is not None:
         session.manifests[dest] = cache.Manifest(inputs, records, summary)
@@ -381,6 +447,8 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
     Shown posts also get their Markdown rendered. Many changed folders are spread over worker
     processes in chunks of whole months.
     """
+    import pickle
+
     todo = []
     for name, (_, _, _, folder) in found.folders.items():
         sig = found.signatures[name]
@@ -411,9 +479,47 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
         results = parallel.map_chunks(task, chunks)
     with cache.no_gc():
         for chunk in results:
-            for shard, data, saved in chunk:
+            for shard, data, bodies, saved in chunk:
                 posts_cache.put_shard(shard, data, saved)
+                posts_cache.bodies.put_month(shard, pickle.loads(bodies) if bodies is not None else None, saved)
     return [posts_cache.entries[name] for name in found.folders]
+
+
+class WholeViews:
+    """Light views (from the light cache entries) made whole with their post's :class:`cache.Body`.
+
+    Called while outputs are made, possibly in forked workers, each reading the months it needs.
+    A body that is missing or stale (a damaged cache file) is made again from the post's files.
+    """
+
+    def __init__(self, config: Config, found: cache.Scan, posts_cache: cache.PostCache):
+        self.config = config
+        self.found = found
+        self.posts = posts_cache
+        self.done: dict[str, render.PostView] = {}
+
+    def __call__(self, view: render.PostView) -> render.PostView:
+        name = view.post.key.path
+        whole = self.done.get(name)
+        if whole is None:
+            entry = self.posts.entries[name]
+            body = self.posts.bodies.get(name, entry.digest)
+            if body is None or body.html is None:
+                body = self.remake(name)
+                self.posts.bodies.put(name, body)  # saved at the end of the build (by the main process)
+            post, _ = cache.join_entry(entry, body)
+            whole = self.done[name] = dataclasses.replace(view, post=post, html=body.html or "")
+        return whole
+
+    def remake(self, name: str) -> cache.Body:
+        from kowp_site import content as content_mod
+
+        year, month, slug, folder = self.found.folders[name]
+        post, _, _ = content_mod.load_post(self.config, year, month, slug, Path(folder))
+        if post is None or post.translation is None:  # the files changed during the build
+            raise ContentError([Problem(Path(folder), None, "the post changed during the build", "build again")])
+        html = make_renderer(self.config).render(post.translation.body).html
+        return cache.Body(self.posts.entries[name].digest, post.source.body, post.translation.body, html)
 
 
 def shard_sizes(found: cache.Scan) -> dict[str, int]:
@@ -436,39 +542,57 @@ def _load_chunk(
     drafts: bool,
     whole: set[str],
     shards: Sequence[Sequence[str]],
-) -> list[tuple[str, bytes, bool]]:
+) -> list[tuple[str, bytes, bytes | None, bool]]:
     """Load (or only render) the post folders of some months; runs in a worker or in this process.
 
-    Returns each month's entries pickled; a month whose every folder was loaded here (``whole``)
-    is also written to the cache, so the main process need not pickle it a second time.
+    Returns each month's light entries and bodies pickled; a month whose every folder was loaded
+    here (``whole``) is also written to the cache, so the main process need not pickle it a second
+    time, nor read its bodies unless an output needs them.
     """
     import pickle
 
     from kowp_site import content as content_mod
+    from kowp_site import render
 
     renderer = make_renderer(config)
     done = []
     with cache.no_gc():
         for names in shards:
             entries = {}
+            bodies = {}
             for name in names:
                 sig = found.signatures[name]
                 entry = posts_cache.get(name, sig)
-                if entry is None:
+                body = None
+                if entry is not None:  # cached but not rendered yet (a draft shown in a preview)
+                    body = posts_cache.bodies.get(name, entry.digest)
+                    if body is not None:
+                        post, _ = cache.join_entry(entry, body)
+                        entry = dataclasses.replace(entry, post=post)
+                if body is None:
                     year, month, slug, folder = found.folders[name]
                     post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder))
                     digest = cache.hash_text(name, cache.folder_content(folder, sig))
                     entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
+                rendered = None
                 if needs_markdown(entry, drafts):
-                    body = entry.post.translation.body  # type: ignore[union-attr]
-                    entry = dataclasses.replace(entry, rendered=renderer.render(body))
-                entries[name] = entry
+                    rendered = renderer.render(entry.post.translation.body)  # type: ignore[union-attr]
+                    entry = dataclasses.replace(entry, rendered=rendered)
+                light, bodies[name] = cache.split_entry(entry, rendered.html if rendered else None)
+                view = None
+                if light.post is not None and light.post.translation is not None and light.rendered is not None:
+                    view = render.make_view(config, light.post, light.rendered)
+                cards = {"card": cache.hash_text(light.post), "view_card": cache.hash_text(view) if view else ""}
+                entries[name] = dataclasses.replace(light, view=view, **cards)
             shard = cache.shard_of(names[0])
-            data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            data = cache.dumps(entries)
+            kept = {k: v for k, v in bodies.items() if v is not None}
+            packed = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
             saved = shard in whole
             if saved:
+                cache.write_atomic(posts_cache.bodies.dir / f"{shard}.pickle", packed)
                 cache.write_atomic(posts_cache.dir / f"{shard}.pickle", data)
-            done.append((shard, data, saved))
+            done.append((shard, data, None if saved else packed, saved))
     return done
 
 

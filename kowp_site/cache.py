@@ -3,7 +3,11 @@
 Two kinds of files, both safe to delete at any time (the next build is then a full one):
 
 - ``posts-<fingerprint>/<YYYY-MM>.pickle``: one :class:`PostEntry` per post folder of that month,
-  i.e. the loaded :class:`~kowp_site.content.Post`, its problems, and its rendered Markdown. The
+  i.e. the loaded :class:`~kowp_site.content.Post` without its Markdown bodies, its problems, and
+  what lists and feeds need of its rendered Markdown (summary, image, length); every build reads
+  all of them. ``posts-<fingerprint>/bodies/<YYYY-MM>.pickle`` holds the month's :class:`Body`
+  records (both Markdown bodies and the rendered HTML), read only for the outputs that are made
+  again (see :class:`BodyStore`). The
   fingerprint covers the kowp-site version and source files, Python and library versions, and the
   whole configuration, so any of those changing starts a fresh cache. An entry is reused while the
   folder's files keep their name, size, mtime and inode (stat first; nothing is read).
@@ -16,8 +20,10 @@ output folder has its own manifest, so a preview build cannot leak into a produc
 
 from __future__ import annotations
 
+import copyreg
 import gc
 import hashlib
+import io
 import os
 import pickle
 import shutil
@@ -25,7 +31,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
 from kowp_site import __version__
@@ -36,8 +42,9 @@ from kowp_site.output import Record
 if TYPE_CHECKING:
     from kowp_site.content import Post
     from kowp_site.markdown import Rendered
+    from kowp_site.render import PostView
 
-FORMAT = "2"
+FORMAT = "3"
 CACHE_DIR = ".kowp-cache"
 KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
 
@@ -219,7 +226,117 @@ class PostEntry:
     problems: tuple[Problem, ...]
     assets: tuple[tuple[str, Path], ...]
     digest: str  # of the folder's Markdown bytes and file names: what the post's outputs depend on
-    rendered: Rendered | None  # the translation body's HTML, once a build has shown the post
+    rendered: Rendered | None  # the translation body rendered, once a build has shown the post
+    view: PostView | None = None  # the light view of the post (made with ``rendered``)
+    card: str = ""  # digest of the light post: what the translation progress pages depend on
+    view_card: str = ""  # digest of the light view: what the archive depends on
+
+    # Entries kept by :class:`PostCache` are light (see :func:`split_entry`): the Post's bodies and
+    # the HTML are "", and live in the :class:`BodyStore`.
+
+
+@dataclass(frozen=True)
+class Body:
+    """What :class:`PostEntry` leaves out: the Markdown bodies and the rendered HTML of one post."""
+
+    digest: str  # the entry's digest: a body is used only with the entry it was made with
+    source: str  # en.md body
+    translation: str | None  # the translation's body, None without a translation
+    html: str | None  # the rendered translation body, None until a build showed the post
+
+
+def split_entry(entry: PostEntry, html: str | None) -> tuple[PostEntry, Body | None]:
+    """``entry`` without its Markdown bodies and HTML (what every build reads), and those as a Body."""
+    import dataclasses
+
+    post = entry.post
+    if post is None:
+        return entry, None
+    translation = post.translation
+    body = Body(entry.digest, post.source.body, translation.body if translation else None, html)
+    light = dataclasses.replace(
+        post,
+        source=dataclasses.replace(post.source, body=""),
+        translation=dataclasses.replace(translation, body="") if translation else None,
+    )
+    rendered = dataclasses.replace(entry.rendered, html="") if entry.rendered is not None else None
+    return dataclasses.replace(entry, post=light, rendered=rendered), body
+
+
+def join_entry(entry: PostEntry, body: Body) -> tuple[Post, Rendered | None]:
+    """The full Post and Rendered of a light ``entry`` and its ``body``."""
+    import dataclasses
+
+    post = entry.post
+    assert post is not None
+    translation = post.translation
+    full = dataclasses.replace(
+        post,
+        source=dataclasses.replace(post.source, body=body.source),
+        translation=dataclasses.replace(translation, body=body.translation or "") if translation else None,
+    )
+    rendered = entry.rendered
+    if rendered is not None and body.html is not None:
+        rendered = dataclasses.replace(rendered, html=body.html)
+    return full, rendered
+
+
+class BodyStore:
+    """Body records by post folder, one file per month, each read on first use.
+
+    Forked worker processes read the months they need themselves; only the main process saves.
+    """
+
+    def __init__(self, folder: Path):
+        self.dir = folder
+        self.months: dict[str, dict[str, Body]] = {}
+        self.dirty: set[str] = set()
+
+    def month(self, shard: str) -> dict[str, Body]:
+        found = self.months.get(shard)
+        if found is None:
+            found = {}
+            try:
+                with no_gc(), (self.dir / f"{shard}.pickle").open("rb") as f:
+                    loaded = pickle.load(f)
+                if isinstance(loaded, dict):
+                    found = loaded
+            except FileNotFoundError:
+                pass
+            except Exception:  # a damaged file: its posts are rendered again when needed
+                self.dirty.add(shard)
+            self.months[shard] = found
+        return found
+
+    def get(self, folder: str, digest: str) -> Body | None:
+        body = self.month(shard_of(folder)).get(folder)
+        return body if body is not None and body.digest == digest else None
+
+    def put(self, folder: str, body: Body) -> None:
+        shard = shard_of(folder)
+        self.month(shard)[folder] = body
+        self.dirty.add(shard)
+
+    def put_month(self, shard: str, bodies: dict[str, Body] | None, saved: bool) -> None:
+        """Bodies of one month from a worker; ``saved``: it wrote the month's whole file (read when needed)."""
+        if saved:
+            self.months.pop(shard, None)
+            self.dirty.discard(shard)
+            return
+        self.month(shard).update(bodies or {})
+        self.dirty.add(shard)
+
+    def save(self, wanted: Iterable[str]) -> None:
+        """Rewrite the changed months, keeping only the folders in ``wanted``."""
+        keep = set(wanted)
+        for shard in sorted(self.dirty):
+            bodies = {k: v for k, v in self.month(shard).items() if k in keep}
+            path = self.dir / f"{shard}.pickle"
+            if bodies:
+                write_atomic(path, pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL))
+            else:
+                path.unlink(missing_ok=True)
+        self.dirty.clear()
 
 
 def folder_content(folder: str | Path, sig: Signature) -> str:
@@ -248,6 +365,7 @@ class PostCache:
 
     def __init__(self, config: Config, fingerprint: str):
         self.dir = cache_root(config) / f"posts-{fingerprint[:16]}"
+        self.bodies = BodyStore(self.dir / "bodies")
         self.entries: dict[str, PostEntry] = {}
         self.dirty: set[str] = set()
         self.saved: set[str] = set()  # shards already written by a worker during this build
@@ -282,9 +400,12 @@ class PostCache:
         for name in [f for f in self.entries if f not in wanted]:
             del self.entries[name]
             self.dirty.add(shard_of(name))
+            self.bodies.dirty.add(shard_of(name))
 
     def save(self) -> None:
         """Rewrite the shards that changed (atomically) and forget old fingerprints."""
+        if self.bodies.dirty:
+            self.bodies.save(self.entries)
         todo = self.dirty - self.saved
         if not todo:
             if self.saved:
@@ -301,7 +422,7 @@ class PostCache:
         for shard, entries in by_shard.items():
             path = self.dir / f"{shard}.pickle"
             if entries:
-                write_atomic(path, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+                write_atomic(path, dumps(entries))
             else:
                 path.unlink(missing_ok=True)
         self.dirty.clear()
@@ -347,6 +468,34 @@ def save_manifest(config: Config, dest: Path, manifest: Manifest) -> None:
 
 def forget_manifest(config: Config, dest: Path) -> None:
     manifest_path(config, dest).unlink(missing_ok=True)
+
+
+def _path(text: str) -> Path:
+    """The PosixPath of an absolute, normalised path string (``str`` of one), made without parsing
+    it again where the running Python allows (a cache holds thousands)."""
+    if _FROM_PARTS is not None and text.startswith("/") and "//" not in text:
+        parts = ["/", *text[1:].split("/")] if text != "/" else ["/"]
+        return _FROM_PARTS("", "/", parts)
+    return PosixPath(text)
+
+
+# Python 3.11's private constructor from parsed parts (absent or different in other versions).
+_FROM_PARTS = getattr(PosixPath, "_from_parsed_parts", None) if sys.version_info[:2] == (3, 11) else None
+
+
+class _Pickler(pickle.Pickler):
+    # A path is stored as one string: it is made back much faster than from its parts.
+    dispatch_table = {
+        **copyreg.dispatch_table,
+        PosixPath: lambda p: (_path, (str(p),)) if p.is_absolute() else (PosixPath, (str(p),)),
+    }
+
+
+def dumps(value: object) -> bytes:
+    """Pickle ``value`` for the cache."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from kowp_site.errors import KowpError
 
 _SAFE_PART = re.compile(r"[^\x00-\x1f\\/:*?\"<>|]+")
+_PLAIN_PATH = re.compile(r"(?:[^\x00-\x1f\\/:*?\"<>|]+/)*[^\x00-\x1f\\/:*?\"<>|]+")
 TEMP_SUFFIX = ".kowp-tmp"
 
 Data = bytes | Path
@@ -40,6 +41,8 @@ class OutputError(KowpError):
 
 def check_output_path(path: str) -> str:
     """A relative POSIX path inside the output folder, or OutputError."""
+    if _PLAIN_PATH.fullmatch(path) and "." not in path.split("/") and ".." not in path.split("/"):
+        return path  # already in the form the checks below would give
     pure = PurePosixPath(path)
     if not path or pure.is_absolute() or path.startswith("/"):
         raise OutputError(f"output path {path!r} must be relative")
