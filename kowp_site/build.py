@@ -78,12 +78,17 @@ class OutputKeys:
 
     site: str  # tool, configuration, theme templates and build options
     posts: Mapping[str, str]  # post key path -> digest of its files
-    cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post
+    cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post, every post
     view_cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its light view
     _memo: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # id(view) -> digest
 
     def of(self, *parts: object) -> str:
         return cache.hash_text(self.site, *parts)
+
+    def prime(self, views: Sequence[render.PostView], names: Sequence[str]) -> None:
+        """Remember the digest of each of ``views`` (``names``: their key paths), in one pass."""
+        posts = self.posts
+        self._memo.update((id(v), posts[name]) for v, name in zip(views, names, strict=True))
 
     def views(self, views: Sequence[render.PostView | None]) -> list[str]:
         found = []
@@ -178,7 +183,14 @@ def render_site(
         bytecode.mkdir(parents=True, exist_ok=True)
         t.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode))
     out = OutputSet()
-    published = [v for v in views if v.status == "published"]
+    names = [v.post.key.path for v in views]
+    published, published_names = [], []
+    for v, name in zip(views, names, strict=True):
+        if v.post.translation.status == "published":  # type: ignore[union-attr]
+            published.append(v)
+            published_names.append(name)
+    if keys is not None:
+        keys.prime(views, names)
 
     def key(*parts: object) -> str | None:
         return keys.of(*parts) if keys is not None else None
@@ -214,9 +226,9 @@ def render_site(
         newer = views[i - 1] if i > 0 else None
         older = views[i + 1] if i + 1 < len(views) else None
         out.add(
-            view.post.path + "index.html",
+            names[i] + "/index.html",
             partial(post_page, view, older, newer),
-            view.post.key.path,
+            names[i],
             key=key("post", digests([view, older, newer]), notice(view)),
         )
 
@@ -249,16 +261,13 @@ def render_site(
             key=key("rss", base, title, digests(newest_of(cat_published))),
         )
 
-    archive_key = (
-        key("archive", keys.light([v.post.key.path for v in views], keys.view_cards)) if keys is not None else None
-    )
+    archive_key = key("archive", keys.light(names, keys.view_cards)) if keys is not None else None
     out.add("archive/index.html", partial(render.render_archive, t, views), "archive", key=archive_key)
     dates = t.env.globals.get("source_changed")
     if callable(getattr(dates, "load", None)) and any(p.outdated and p.status == "published" for p in content.posts):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
-    progress_key = (
-        key("progress", keys.light([p.key.path for p in content.posts], keys.cards), content.warnings) if keys else None
-    )
+    # Every post's card, in the scan's (sorted) order: content.posts is ordered from them.
+    progress_key = key("progress", list(keys.cards.values()), content.warnings) if keys else None
     made: dict[str, str] = {}
 
     def progress_page(path: str) -> str:
@@ -283,7 +292,7 @@ def render_site(
     out.add("feed.json", partial(feed, feeds.json_feed, published), key=key("json", newest))
     categories = sorted(by_category)
     listed = [p.url_path for p in shown_pages], categories
-    sitemap_key = key("sitemap", keys.light([v.post.key.path for v in published], keys.cards), listed) if keys else None
+    sitemap_key = key("sitemap", keys.light(published_names, keys.cards), listed) if keys else None
     out.add("sitemap.xml", partial(sitemap, config, published, shown_pages, categories), key=sitemap_key)
     out.add("robots.txt", robots(config, options.drafts))
 
@@ -460,7 +469,6 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
         if entry is None or needs_markdown(entry, drafts):
             todo.append(name)
     posts_cache.keep_only(found.folders)
-    from kowp_site import parallel
 
     by_shard: dict[str, list[str]] = {}
     for name in todo:
@@ -476,6 +484,8 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
             if sum(map(len, chunks[-1])) >= POSTS_PER_TASK:
                 chunks.append([])
             chunks[-1].append(names)
+        from kowp_site import parallel
+
         results = parallel.map_chunks(task, chunks)
     with cache.no_gc():
         for chunk in results:

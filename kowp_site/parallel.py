@@ -8,11 +8,9 @@ in this process, with the same results; so does a process that runs other thread
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -45,6 +43,9 @@ def _run(index: int) -> Any:
 def map_chunks(fn: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], count: int | None = None) -> Iterator[R]:
     """``fn(chunk)`` for every chunk, in order; in ``count`` forked processes when that helps."""
     global _JOB
+    import multiprocessing  # with concurrent.futures, imported only when there is work to spread
+    from concurrent.futures import ProcessPoolExecutor
+
     count = min(count or workers(), len(chunks))
     # Forking a process that runs other threads (the dev server) can deadlock the child.
     if count <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():

@@ -316,3 +316,53 @@ def test_the_scan_finds_exactly_the_folders_the_loader_reads(blog):
     assert post_folders(posts) == expected
     assert [s for _, _, s, _ in expected][-1] == "later"
     assert post_folders(blog.root / "no-such-folder") == []
+
+
+def test_an_edit_reads_the_bodies_only_of_posts_whose_outputs_are_made_again(blog, tmp_path, monkeypatch):
+    """Every build reads the light entries; Markdown bodies and HTML only for outputs made again."""
+    from kowp_site import cache
+
+    for n in range(8, 12):  # more posts than a feed holds (feed_items = 10)
+        blog.post(f"post-{n}", en={"date": f"2026-08-{n:02d}T10:00:00+00:00"}, ko={"translated": f"2026-09-{n:02d}"})
+    blog.post("old", year=2024, month=1, en={"date": "2024-01-05T10:00:00+00:00"}, ko={"translated": "2024-02-01"})
+    build(blog.root, PRODUCTION)
+    read: list[str] = []
+    month = cache.BodyStore.month
+
+    def spy(self, shard):
+        read.append(shard)
+        return month(self, shard)
+
+    monkeypatch.setattr(cache.BodyStore, "month", spy)
+    blog.post("post-9", en={"date": "2026-08-09T10:00:00+00:00"}, ko={"title": "고친 글", "translated": "2026-09-09"})
+    result = build(blog.root, PRODUCTION)
+    assert "2026-08" in read and "2024-01" not in read  # the old post is in no output made again
+    assert 0 < result.rendered < result.files / 2
+    monkeypatch.undo()
+    assert tree(result.output) == clean_build(blog.root, tmp_path)
+    old = (result.output / "2024/01/old/index.html").read_text(encoding="utf-8")
+    assert "<p>" in old  # its page still has its body (made by the first build)
+
+
+def test_lost_bodies_are_made_again_from_the_post_files(blog, tmp_path):
+    for path in (blog.root / ".kowp-cache").rglob("bodies/*.pickle"):
+        path.unlink()
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "두 번째 고침"})
+    blog.post("post-5", en={"date": "2026-08-05T10:00:00+00:00"}, ko={"title": "다섯 번째 고침"})
+    assert_same_as_clean(blog.root, tmp_path)
+    shutil.rmtree(blog.root / "site")  # every output made again, most from bodies made anew
+    assert_same_as_clean(blog.root, tmp_path)
+
+
+def test_a_preview_after_a_production_build_renders_drafts_from_the_cached_bodies(blog, tmp_path, monkeypatch):
+    from kowp_site import content
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a cached post was parsed again")
+
+    monkeypatch.setattr(content, "load_post", no_parsing)
+    preview = BuildOptions(drafts=True, output=blog.root / "preview")
+    build(blog.root, preview)
+    monkeypatch.undo()
+    assert tree(blog.root / "preview") == clean_build(blog.root, tmp_path, preview)
+    assert (blog.root / "preview/2026/08/wip/index.html").is_file()
