@@ -592,8 +592,11 @@ def _load_chunk(
                 view = None
                 if light.post is not None and light.post.translation is not None and light.rendered is not None:
                     view = render.make_view(config, light.post, light.rendered)
-                cards = {"card": cache.hash_text(light.post), "view_card": cache.hash_text(view) if view else ""}
-                entries[name] = dataclasses.replace(light, view=view, **cards)
+                card = cache.hash_text(light.post)
+                # The view's card: the post's card and the view's other fields (the post is not hashed twice).
+                others = [getattr(view, f.name) for f in dataclasses.fields(view) if f.name != "post"] if view else []
+                view_card = cache.hash_text(card, others) if view else ""
+                entries[name] = dataclasses.replace(light, view=view, card=card, view_card=view_card)
             shard = cache.shard_of(names[0])
             data = cache.dumps(entries)
             kept = {k: v for k, v in bodies.items() if v is not None}
