@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
 from kowp_site import cache
 from kowp_site import config as config_mod
 from kowp_site.config import Config
+from kowp_site.entries import WholeViews, assemble, load_posts, make_renderer, shown
 from kowp_site.errors import ContentError, Problem, split_problems
 from kowp_site.output import (
     OutputSet,
@@ -42,11 +42,8 @@ if TYPE_CHECKING:
     from kowp_site import content as content_mod
     from kowp_site import render
     from kowp_site.content import Content, Post
-    from kowp_site.markdown import Renderer
 
-PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
-PARALLEL_OUTPUTS = 256
-POSTS_PER_TASK = 48
+PARALLEL_OUTPUTS = 256  # fewer outputs to make than this are made in this process
 OUTPUTS_PER_TASK = 96
 
 
@@ -127,19 +124,6 @@ def checked(problems: Sequence[Problem], strict: bool) -> list[Problem]:
     if errors:
         raise ContentError(errors)
     return found_warnings
-
-
-def shown(post: Post, drafts: bool) -> bool:
-    """Published posts always; draft and review posts only in a preview build."""
-    return post.status == "published" or (drafts and post.status in ("draft", "review"))
-
-
-def make_renderer(config: Config) -> Renderer:
-    from kowp_site.markdown import Renderer
-
-    return Renderer(
-        config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds, config.image_hosts
-    )
 
 
 def post_views(
@@ -447,177 +431,6 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     phase("write")
     timings["total"] = time.perf_counter() - start
     return result
-
-
-def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool) -> list[cache.PostEntry]:
-    """Every post folder's entry: from the cache when its files kept their stat (or, stat changed,
-    their content), else loaded anew.
-
-    Shown posts also get their Markdown rendered. Many changed folders are spread over worker
-    processes in chunks of whole months.
-    """
-    import pickle
-
-    todo = []
-    for name, (_, _, _, folder) in found.folders.items():
-        sig = found.signatures[name]
-        entry = posts_cache.get(name, sig)
-        old = posts_cache.entries.get(name) if entry is None else None
-        if old is not None and old.digest == cache.hash_text(name, cache.folder_content(folder, sig)):
-            entry = dataclasses.replace(old, signature=sig)  # stat changed, content did not
-            posts_cache.put(entry)
-        if entry is None or needs_markdown(entry, drafts):
-            todo.append(name)
-    posts_cache.keep_only(found.folders)
-
-    by_shard: dict[str, list[str]] = {}
-    for name in todo:
-        by_shard.setdefault(cache.shard_of(name), []).append(name)
-    sizes = shard_sizes(found)
-    whole = {shard for shard, names in by_shard.items() if len(names) == sizes[shard]}
-    task = partial(_load_chunk, config, found, posts_cache, drafts, whole)
-    if len(todo) < PARALLEL_POSTS:
-        results = [task(list(by_shard.values()))]
-    else:  # whole months per task, so a worker can write their cache file itself
-        chunks: list[list[list[str]]] = [[]]
-        for names in by_shard.values():
-            if sum(map(len, chunks[-1])) >= POSTS_PER_TASK:
-                chunks.append([])
-            chunks[-1].append(names)
-        from kowp_site import parallel
-
-        results = parallel.map_chunks(task, chunks)
-    with cache.no_gc():
-        for chunk in results:
-            for shard, data, bodies, saved in chunk:
-                posts_cache.put_shard(shard, data, saved)
-                posts_cache.bodies.put_month(shard, pickle.loads(bodies) if bodies is not None else None, saved)
-    return [posts_cache.entries[name] for name in found.folders]
-
-
-class WholeViews:
-    """Light views (from the light cache entries) made whole with their post's :class:`cache.Body`.
-
-    Called while outputs are made, possibly in forked workers, each reading the months it needs.
-    A body that is missing or stale (a damaged cache file) is made again from the post's files.
-    """
-
-    def __init__(self, config: Config, found: cache.Scan, posts_cache: cache.PostCache):
-        self.config = config
-        self.found = found
-        self.posts = posts_cache
-        self.done: dict[str, render.PostView] = {}
-
-    def __call__(self, view: render.PostView) -> render.PostView:
-        name = view.post.key.path
-        whole = self.done.get(name)
-        if whole is None:
-            entry = self.posts.entries[name]
-            body = self.posts.bodies.get(name, entry.digest)
-            if body is None or body.html is None:
-                body = self.remake(name)
-                self.posts.bodies.put(name, body)  # saved at the end of the build (by the main process)
-            post, _ = cache.join_entry(entry, body)
-            whole = self.done[name] = dataclasses.replace(view, post=post, html=body.html or "")
-        return whole
-
-    def remake(self, name: str) -> cache.Body:
-        from kowp_site import content as content_mod
-
-        year, month, slug, folder = self.found.folders[name]
-        post, _, _ = content_mod.load_post(self.config, year, month, slug, Path(folder))
-        if post is None or post.translation is None:  # the files changed during the build
-            raise ContentError([Problem(Path(folder), None, "the post changed during the build", "build again")])
-        html = make_renderer(self.config).render(post.translation.body).html
-        return cache.Body(self.posts.entries[name].digest, post.source.body, post.translation.body, html)
-
-
-def shard_sizes(found: cache.Scan) -> dict[str, int]:
-    sizes: dict[str, int] = {}
-    for name in found.folders:
-        shard = cache.shard_of(name)
-        sizes[shard] = sizes.get(shard, 0) + 1
-    return sizes
-
-
-def needs_markdown(entry: cache.PostEntry, drafts: bool) -> bool:
-    post = entry.post
-    return post is not None and entry.rendered is None and post.translation is not None and shown(post, drafts)
-
-
-def _load_chunk(
-    config: Config,
-    found: cache.Scan,
-    posts_cache: cache.PostCache,
-    drafts: bool,
-    whole: set[str],
-    shards: Sequence[Sequence[str]],
-) -> list[tuple[str, bytes, bytes | None, bool]]:
-    """Load (or only render) the post folders of some months; runs in a worker or in this process.
-
-    Returns each month's light entries and bodies pickled; a month whose every folder was loaded
-    here (``whole``) is also written to the cache, so the main process need not pickle it a second
-    time, nor read its bodies unless an output needs them.
-    """
-    import pickle
-
-    from kowp_site import content as content_mod
-    from kowp_site import render
-
-    renderer = make_renderer(config)
-    done = []
-    with cache.no_gc():
-        for names in shards:
-            entries = {}
-            bodies = {}
-            for name in names:
-                sig = found.signatures[name]
-                entry = posts_cache.get(name, sig)
-                body = None
-                if entry is not None:  # cached but not rendered yet (a draft shown in a preview)
-                    body = posts_cache.bodies.get(name, entry.digest)
-                    if body is not None:
-                        post, _ = cache.join_entry(entry, body)
-                        entry = dataclasses.replace(entry, post=post)
-                if body is None:
-                    year, month, slug, folder = found.folders[name]
-                    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder))
-                    digest = cache.hash_text(name, cache.folder_content(folder, sig))
-                    entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
-                rendered = None
-                if needs_markdown(entry, drafts):
-                    rendered = renderer.render(entry.post.translation.body)  # type: ignore[union-attr]
-                    entry = dataclasses.replace(entry, rendered=rendered)
-                light, bodies[name] = cache.split_entry(entry, rendered.html if rendered else None)
-                view = None
-                if light.post is not None and light.post.translation is not None and light.rendered is not None:
-                    view = render.make_view(config, light.post, light.rendered)
-                card = cache.hash_text(light.post)
-                # The view's card: the post's card and the view's other fields (the post is not hashed twice).
-                others = [getattr(view, f.name) for f in dataclasses.fields(view) if f.name != "post"] if view else []
-                view_card = cache.hash_text(card, others) if view else ""
-                entries[name] = dataclasses.replace(light, view=view, card=card, view_card=view_card)
-            shard = cache.shard_of(names[0])
-            data = cache.dumps(entries)
-            kept = {k: v for k, v in bodies.items() if v is not None}
-            packed = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
-            saved = shard in whole
-            if saved:
-                cache.write_atomic(posts_cache.bodies.dir / f"{shard}.pickle", packed)
-                cache.write_atomic(posts_cache.dir / f"{shard}.pickle", data)
-            done.append((shard, data, None if saved else packed, saved))
-    return done
-
-
-def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Content, list[Problem]]:
-    """The same Content and problems as :func:`kowp_site.content.load`, from post entries."""
-    from kowp_site import content as content_mod
-
-    problems: list[Problem] = [p for e in entries for p in e.problems]
-    posts = [e.post for e in entries if e.post is not None]
-    assets = [a for e in entries for a in e.assets]
-    pages = content_mod._load_pages(config, problems)  # pages are few: read every build
-    return content_mod.assemble(config, posts, pages, assets, problems), problems
 
 
 def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:

@@ -30,7 +30,7 @@ import shutil
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
@@ -178,8 +178,8 @@ def scan(config: Config) -> Scan:
 
 # The modules whose code decides what a post entry or an output holds.
 BUILD_MODULES = (
-    "__init__", "build", "cache", "config", "content", "errors", "feeds", "gitlog", "markdown", "output", "paths",
-    "progress", "render",
+    "__init__", "build", "cache", "config", "content", "entries", "errors", "feeds", "gitlog", "markdown", "output",
+    "paths", "progress", "render",
 )  # fmt: skip
 LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter")
 
@@ -218,7 +218,11 @@ def theme_signature(config: Config) -> Signature:
 @dataclass(frozen=True)
 class PostEntry:
     """One post folder as the loader saw it; reused while ``signature`` (stat) or, failing that,
-    ``digest`` (content) still matches."""
+    ``digest`` (content) still matches.
+
+    Entries kept by :class:`PostCache` are light (see :func:`split_entry`): the Post's Markdown
+    bodies and the HTML are "", and live in the :class:`BodyStore`.
+    """
 
     folder: str  # "YYYY/MM/slug"
     signature: Signature
@@ -230,9 +234,6 @@ class PostEntry:
     view: PostView | None = None  # the light view of the post (made with ``rendered``)
     card: str = ""  # digest of the light post: what the translation progress pages depend on
     view_card: str = ""  # digest of the light view: what the archive depends on
-
-    # Entries kept by :class:`PostCache` are light (see :func:`split_entry`): the Post's bodies and
-    # the HTML are "", and live in the :class:`BodyStore`.
 
 
 @dataclass(frozen=True)
@@ -247,37 +248,33 @@ class Body:
 
 def split_entry(entry: PostEntry, html: str | None) -> tuple[PostEntry, Body | None]:
     """``entry`` without its Markdown bodies and HTML (what every build reads), and those as a Body."""
-    import dataclasses
-
     post = entry.post
     if post is None:
         return entry, None
     translation = post.translation
     body = Body(entry.digest, post.source.body, translation.body if translation else None, html)
-    light = dataclasses.replace(
+    light = replace(
         post,
-        source=dataclasses.replace(post.source, body=""),
-        translation=dataclasses.replace(translation, body="") if translation else None,
+        source=replace(post.source, body=""),
+        translation=replace(translation, body="") if translation else None,
     )
-    rendered = dataclasses.replace(entry.rendered, html="") if entry.rendered is not None else None
-    return dataclasses.replace(entry, post=light, rendered=rendered), body
+    rendered = replace(entry.rendered, html="") if entry.rendered is not None else None
+    return replace(entry, post=light, rendered=rendered), body
 
 
 def join_entry(entry: PostEntry, body: Body) -> tuple[Post, Rendered | None]:
     """The full Post and Rendered of a light ``entry`` and its ``body``."""
-    import dataclasses
-
     post = entry.post
     assert post is not None
     translation = post.translation
-    full = dataclasses.replace(
+    full = replace(
         post,
-        source=dataclasses.replace(post.source, body=body.source),
-        translation=dataclasses.replace(translation, body=body.translation or "") if translation else None,
+        source=replace(post.source, body=body.source),
+        translation=replace(translation, body=body.translation or "") if translation else None,
     )
     rendered = entry.rendered
     if rendered is not None and body.html is not None:
-        rendered = dataclasses.replace(rendered, html=body.html)
+        rendered = replace(rendered, html=body.html)
     return full, rendered
 
 

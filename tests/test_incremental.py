@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kowp_site import build as build_mod
-from kowp_site import output
+from kowp_site import entries, output
 from kowp_site.build import BuildOptions, build
 from tests.conftest import PYPROJECT
 
@@ -206,9 +206,9 @@ def test_damaged_cache_is_ignored(blog, tmp_path):
 
 
 def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
-    monkeypatch.setattr(build_mod, "PARALLEL_POSTS", 1)
+    monkeypatch.setattr(entries, "PARALLEL_POSTS", 1)
     monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 1)
-    monkeypatch.setattr(build_mod, "POSTS_PER_TASK", 2)
+    monkeypatch.setattr(entries, "POSTS_PER_TASK", 2)
     monkeypatch.setattr(build_mod, "OUTPUTS_PER_TASK", 3)
     monkeypatch.setenv("KOWP_WORKERS", "2")
     for month in range(1, 7):  # several months: the loading work is split by month
