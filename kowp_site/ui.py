@@ -6,21 +6,45 @@ Machine-readable output (``--json``) goes to stdout; everything for people goes 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kowp_site.errors import Problem
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
 T = TypeVar("T")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Any:
+    """``ui.err`` and ``ui.out``: rich consoles, made (and rich imported) only when a command needs one.
+
+    Plain messages do not need rich, so a build with nothing to do starts faster.
+    """
+    if name == "err":
+        return _console(True)
+    if name == "out":
+        return _console(False)
+    raise AttributeError(name)
+
+
+def _label(word: str, colour: str) -> str:
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        return f"\x1b[1;{colour}m{word}\x1b[0m"
+    return word
 
 
 def in_github_actions() -> bool:
@@ -52,32 +76,33 @@ annotations = True
 def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message — hint`` (and as annotations on GitHub Actions)."""
     for problem in problems:
-        label = "[bold red]error[/]" if problem.severity == "error" else "[yellow]warning[/]"
-        err.print(f"{label}: ", end="")
-        err.print(str(problem), markup=False)
+        label = _label("error", "31") if problem.severity == "error" else _label("warning", "33")
+        print(f"{label}: {problem}", file=sys.stderr, flush=True)
         if annotations and in_github_actions():
             print(annotation(problem), file=sys.stdout, flush=True)
 
 
 def info(message: str) -> None:
-    err.print(message, markup=False)
+    print(message, file=sys.stderr, flush=True)
 
 
 def fail(message: str) -> None:
-    err.print("[bold red]error[/]: ", end="")
-    err.print(message, markup=False)
+    print(f"{_label('error', '31')}: {message}", file=sys.stderr, flush=True)
 
 
 @contextmanager
 def progress(description: str, total: int | None, *, enabled: bool = True) -> Iterator[Progress]:
     """A progress bar on stderr when it is a terminal; silent in CI logs and pipes."""
-    show = enabled and err.is_terminal and not os.environ.get("CI")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = _console(True)
+    show = enabled and console.is_terminal and not os.environ.get("CI")
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=console,
         disable=not show,
         transient=True,
     )
