@@ -165,7 +165,9 @@ def test_body_line_points_at_the_first_body_line(site, gap):
     from kowp_site import content as content_mod
 
     folder = site.post("x")
-    (folder / "ko.md").write_text(f"---\ntitle: 제목\nstatus: draft\nsource_hash: {'sha256:' + '0' * 64}\n---\n{gap}본문 첫 줄\n")
+    (folder / "ko.md").write_text(
+        f"---\ntitle: 제목\nstatus: draft\nsource_hash: {'sha256:' + '0' * 64}\n---\n{gap}본문 첫 줄\n"
+    )
     cfg, _ = config_mod.load(site.root)
     content, problems = content_mod.load(cfg)
     translation = content.posts[0].translation
@@ -201,7 +203,10 @@ def test_true_false_keys_take_only_booleans(site, capsys):
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ('[tool.kowp-site]\nbase_url = "https://x.org/a?b=1"\n', "'base_url' must not carry a query (?) or fragment (#)"),
+        (
+            '[tool.kowp-site]\nbase_url = "https://x.org/a?b=1"\n',
+            "'base_url' must not carry a query (?) or fragment (#)",
+        ),
         ('[tool]\nkowp-site = "x"\n', "pyproject.toml: [tool.kowp-site] must be a table"),
         ("tool = 1\n", "pyproject.toml: [tool.kowp-site] must be a table"),
     ],
@@ -225,4 +230,7 @@ def test_categories_sharing_an_address_are_warned(site, capsys):
     site.post("b", en={"categories": ("C",)})
     code, err = run(site.root, capsys)
     assert code == 0
-    assert "warning: content/posts/2026/08/a/en.md: categories of 2026/08/b and 2026/08/a share the address /category/c/" in err
+    assert (
+        "warning: content/posts/2026/08/a/en.md: categories of 2026/08/b and 2026/08/a share the address /category/c/"
+        in err
+    )
