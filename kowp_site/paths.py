@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlsplit
 # produces for post slugs (including percent-encoded Hangul ones once decoded).
 SLUG_RE = re.compile(r"[^\W_](?:[\w]|-(?=[^\W_]|-)|_)*", re.UNICODE)
 MAX_SLUG = 120
-PAGE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 class UnsafePath(ValueError):
