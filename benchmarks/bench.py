@@ -62,6 +62,29 @@ def written(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int,
     return sum(1 for p, s in after.items() if before.get(p) != s) + len(before.keys() - after.keys())
 
 
+class Trash:
+    """Where cold runs put the previous output: moved aside now, deleted after the last run.
+
+    Deleting thousands of files just before a build makes the build pay for it: on a journal-less
+    ext4 (as on the benchmark machines) the inode allocator steps over every inode freed in the
+    last seconds, so file creation slows down several-fold. Every tool's cold run gets the same
+    treatment, and none of them pays for the deletions of the benchmark itself.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+
+    def clear(self, path: Path) -> None:
+        if path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.count += 1
+            path.rename(self.folder / f"{self.count}-{path.name}")
+
+    def empty(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Scenario:
     tool: str
@@ -96,14 +119,14 @@ def median_run(scenario: Scenario, runs: int, warmup: bool) -> tuple[Run, list[R
     )
 
 
-def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path) -> list[Scenario]:
+def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path, trash: Trash) -> list[Scenario]:
     root = corpus / "kowp"
     site = root / "site"
     original = edit_target.read_bytes()
 
     def cold(_: int) -> None:
-        shutil.rmtree(site, ignore_errors=True)
-        shutil.rmtree(root / ".kowp-cache", ignore_errors=True)
+        trash.clear(site)
+        trash.clear(root / ".kowp-cache")
 
     def settled(_: int) -> None:
         if not site.exists():
@@ -121,15 +144,15 @@ def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path) -> list[Sce
     ]
 
 
-def peer_scenarios(corpus: Path, peers: Path) -> list[Scenario]:
+def peer_scenarios(corpus: Path, peers: Path, trash: Trash) -> list[Scenario]:
     found = []
     hugo, pelican = peers / "hugo", peers / "pelican"
     if hugo.exists() and (corpus / "hugo").is_dir():
         dest = corpus / "hugo-out"
 
         def hugo_cold(_: int) -> None:
-            shutil.rmtree(dest, ignore_errors=True)
-            shutil.rmtree(corpus / "hugo" / "resources", ignore_errors=True)
+            trash.clear(dest)
+            trash.clear(corpus / "hugo" / "resources")
 
         found.append(
             Scenario(
@@ -146,7 +169,7 @@ def peer_scenarios(corpus: Path, peers: Path) -> list[Scenario]:
             Scenario(
                 "Pelican",
                 "full build, cache off",
-                lambda _: shutil.rmtree(dest, ignore_errors=True),
+                lambda _: trash.clear(dest),
                 [str(pelican), "content", "-o", str(dest), "-s", "pelicanconf.py"],
                 corpus / "pelican",
             )
@@ -202,11 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     corpus = corpus.resolve()
     target = newest_translation(corpus / "kowp")
     original = target.read_bytes()
-    scenarios = kowp_scenarios(corpus, args.kowp.split(), target)
+    trash = Trash(corpus / ".bench-trash")
+    trash.empty()  # left by an interrupted run
+    scenarios = kowp_scenarios(corpus, args.kowp.split(), target, trash)
     if args.only_cold:
         scenarios = scenarios[:1]
     else:
-        scenarios += peer_scenarios(corpus, args.peers)
+        scenarios += peer_scenarios(corpus, args.peers, trash)
 
     rows: list[tuple[Scenario, Run]] = []
     try:
@@ -217,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((scenario, median))
     finally:
         target.write_bytes(original)
+        trash.empty()
 
     posts = sum(1 for _ in (corpus / "kowp" / "content" / "posts").glob("*/*/*"))
     print(f"\n{posts} posts, {os.cpu_count()} CPUs, medians of {args.runs} runs after one warm-up\n")
