@@ -188,16 +188,16 @@ def guard_destination(dest: Path, root: Path) -> Path:
     return dest
 
 
-def _write_file(target: Path, data: Data) -> None:
+def _write_file(target: Path | str, data: Data) -> None:
     """Write one file; its folder is made only when missing (most already exist)."""
     try:
         _put(target, data)
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         _put(target, data)
 
 
-def _put(target: Path, data: Data) -> None:
+def _put(target: Path | str, data: Data) -> None:
     if isinstance(data, Path):
         shutil.copyfile(data, target)
         return
@@ -223,6 +223,7 @@ class Staging:
         self.folder = dest.parent / f".{dest.name}.new"
         self.retired = dest.parent / f".{dest.name}.old"
         self.count = 0
+        self.made: set[str] = set()  # folders this process made inside the staging folder
 
     def __enter__(self) -> Staging:
         self.dest.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +234,11 @@ class Staging:
         return self
 
     def write(self, path: str, data: Data) -> Record:
-        _write_file(self.folder / path, data)
+        folder, _, _ = path.rpartition("/")
+        if folder and folder not in self.made:  # the staging folder starts empty: make, don't probe
+            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
+            self.made.add(folder)
+        _put(os.path.join(self.folder, path), data)
         self.count += 1
         return Record("", file_record(data) if isinstance(data, Path) else digest(data))
 

@@ -107,6 +107,26 @@ class ListPage:
     path: str  # output path of the page's index.html folder
 
 
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """What the archive page knows of one post: nothing drawn from its body, so editing a post's
+    text (its summary or reading time) never makes the archive again."""
+
+    title: str
+    href: str
+    url: str
+    date: dt.datetime  # the original's date
+    published: dt.datetime  # the translation's date (else the original's)
+    status: str
+    categories: tuple[CategoryView, ...]
+
+
+def archive_entry(view: PostView) -> ArchiveEntry:
+    return ArchiveEntry(
+        view.title, view.href, view.url, view.post.source.date, view.published, view.status, view.categories
+    )
+
+
 def summary_of(post: Post, rendered: Rendered) -> str:
     from kowp_site.markdown import trim
 
@@ -180,7 +200,11 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # One environment serves one build (serve makes a new one per rebuild), so a template
+            # is read once and never checked for changes again: thousands of renders, no stat.
+            auto_reload=False,
         )
+        self.templates: dict[str, jinja2.Template] = {}
         self.env.filters["kdate"] = self.format_date
         self.env.filters["isodate"] = lambda d: d.isoformat()
         self.env.filters["jsonld"] = json_script
@@ -210,7 +234,10 @@ class Templates:
 
     def render(self, name: str, **context: object) -> str:
         try:
-            return self.env.get_template(name).render(**context)
+            template = self.templates.get(name)
+            if template is None:
+                template = self.templates[name] = self.env.get_template(name)
+            return template.render(**context)
         except jinja2.TemplateError as exc:
             where = getattr(exc, "filename", None) or name
             line = getattr(exc, "lineno", None)
@@ -234,9 +261,9 @@ def render_page(t: Templates, page: Page, html: str) -> str:
 
 
 def render_archive(t: Templates, views: Sequence[PostView]) -> str:
-    years: dict[int, dict[int, list[PostView]]] = {}
+    years: dict[int, dict[int, list[ArchiveEntry]]] = {}
     for v in views:  # by the YYYY/MM of the post's address, as the original site files it
-        years.setdefault(v.post.key.year, {}).setdefault(v.post.key.month, []).append(v)
+        years.setdefault(v.post.key.year, {}).setdefault(v.post.key.month, []).append(archive_entry(v))
     groups = [(y, [(m, years[y][m]) for m in sorted(years[y], reverse=True)]) for y in sorted(years, reverse=True)]
     return t.render("archive.html", groups=groups, count=len(views), canonical=t.config.url("archive/"))
 
