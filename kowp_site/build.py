@@ -76,7 +76,7 @@ class OutputKeys:
     site: str  # tool, configuration, theme templates and build options
     posts: Mapping[str, str]  # post key path -> digest of its files
     cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post, every post
-    view_cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its light view
+    view_cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its archive entry
     _memo: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # id(view) -> digest
 
     def of(self, *parts: object) -> str:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from kowp_site.markdown import Rendered
     from kowp_site.render import PostView
 
-FORMAT = "3"
+FORMAT = "4"
 CACHE_DIR = ".kowp-cache"
 KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
 
@@ -233,7 +233,7 @@ class PostEntry:
     rendered: Rendered | None  # the translation body rendered, once a build has shown the post
     view: PostView | None = None  # the light view of the post (made with ``rendered``)
     card: str = ""  # digest of the light post: what the translation progress pages depend on
-    view_card: str = ""  # digest of the light view: what the archive depends on
+    view_card: str = ""  # digest of the post's archive entry: what the archive depends on
 
 
 @dataclass(frozen=True)
@@ -336,17 +336,20 @@ class BodyStore:
         self.dirty.clear()
 
 
-def folder_content(folder: str | Path, sig: Signature) -> str:
+def folder_content(folder: str | Path, sig: Signature, read: dict[str, bytes] | None = None) -> str:
     """Hash of the Markdown files' bytes and the other files' names in ``folder`` (as ``sig``
     lists them): compared when the stat changed but the content may not have (a restored CI
-    cache, a fresh checkout, a touched file)."""
+    cache, a fresh checkout, a touched file). ``read``: bytes already read, by file name."""
     parts = []
     for name, *_ in sig:
         digest = ""
         if name.endswith(".md"):
+            data = read.get(name) if read else None
             try:
-                with open(os.path.join(folder, name), "rb") as f:
-                    digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+                if data is None:
+                    with open(os.path.join(folder, name), "rb") as f:
+                        data = f.read()
+                digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             except OSError:
                 digest = "missing"
         parts.append((name, digest))

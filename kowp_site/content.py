@@ -322,8 +322,7 @@ class _Reader:
         return when.astimezone(self.config.tz)
 
 
-def _source(reader: _Reader, path: Path) -> Source | None:
-    data = path.read_bytes()
+def _source(reader: _Reader, path: Path, data: bytes) -> Source | None:
     split = reader.split(path, data)
     if split is None:
         return None
@@ -363,8 +362,8 @@ def _source(reader: _Reader, path: Path) -> Source | None:
     )
 
 
-def _translation(reader: _Reader, path: Path) -> Translation | None:
-    split = reader.split(path, path.read_bytes())
+def _translation(reader: _Reader, path: Path, data: bytes) -> Translation | None:
+    split = reader.split(path, data)
     if split is None:
         return None
     meta, body, lines, body_line = split
@@ -467,9 +466,14 @@ def post_dirs(posts_dir: Path) -> Iterator[tuple[str, str, str, Path]]:
 
 
 def load_post(
-    config: Config, year: str, month: str, slug: str, folder: Path
+    config: Config, year: str, month: str, slug: str, folder: Path, read: dict[str, bytes] | None = None
 ) -> tuple[Post | None, list[Problem], list[tuple[str, Path]]]:
-    """Read one post folder. Pure apart from reading; used by the loader and by workers."""
+    """Read one post folder. Pure apart from reading; used by the loader and by workers.
+
+    ``read``, when given, receives the bytes of each Markdown file read (by file name), so a
+    caller can hash them without reading them again.
+    """
+    files = read if read is not None else {}
     reader = _Reader(config)
     assets: list[tuple[str, Path]] = []
     try:
@@ -480,8 +484,9 @@ def load_post(
     en = folder / "en.md"
     ko = folder / f"{config.language}.md"
     source = translation = None
+    has_ko = ko.is_file()
     if not en.is_file():
-        if ko.is_file():
+        if has_ko:
             reader.problem(
                 ko,
                 None,
@@ -496,9 +501,11 @@ def load_post(
                 "remove the empty folder",
             )
         return None, reader.problems, assets
-    source = _source(reader, en)
-    if ko.is_file():
-        translation = _translation(reader, ko)
+    files[en.name] = en.read_bytes()
+    source = _source(reader, en, files[en.name])
+    if has_ko:
+        files[ko.name] = ko.read_bytes()
+        translation = _translation(reader, ko, files[ko.name])
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.is_file() and not entry.name.endswith(".md") and not entry.name.startswith("."):
             suffix = Path(entry.name).suffix.lower()
@@ -521,7 +528,7 @@ def load_post(
                 )
                 continue
             assets.append((f"{key.path}/{entry.name}", Path(entry.path)))
-    if source is None or (ko.is_file() and translation is None):
+    if source is None or (has_ko and translation is None):
         return None, reader.problems, assets
     if source.link:
         try:

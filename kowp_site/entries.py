@@ -172,8 +172,9 @@ def _load_chunk(
                         entry = dataclasses.replace(entry, post=post)
                 if body is None:
                     year, month, slug, folder = found.folders[name]
-                    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder))
-                    digest = cache.hash_text(name, cache.folder_content(folder, sig))
+                    read: dict[str, bytes] = {}
+                    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
+                    digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
                     entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
                 rendered = None
                 if needs_markdown(entry, drafts):
@@ -184,9 +185,7 @@ def _load_chunk(
                 if light.post is not None and light.post.translation is not None and light.rendered is not None:
                     view = render.make_view(config, light.post, light.rendered)
                 card = cache.hash_text(light.post)
-                # The view's card: the post's card and the view's other fields (the post is not hashed twice).
-                others = [getattr(view, f.name) for f in dataclasses.fields(view) if f.name != "post"] if view else []
-                view_card = cache.hash_text(card, others) if view else ""
+                view_card = cache.hash_text(render.archive_entry(view)) if view else ""  # what the archive shows
                 entries[name] = dataclasses.replace(light, view=view, card=card, view_card=view_card)
             shard = cache.shard_of(names[0])
             data = cache.dumps(entries)

@@ -94,6 +94,33 @@ def test_edit_writes_only_affected_outputs_and_equals_clean_build(blog, tmp_path
     assert result.written == len(changed)
 
 
+def test_body_edit_leaves_the_archive_and_progress_pages_alone(blog, tmp_path, monkeypatch):
+    from kowp_site import progress, render
+
+    out = blog.root / "site"
+    before, before_stats = tree(out), stats(out)
+    blog.post(
+        "post-4",
+        en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "글 4", "translated": "2026-09-04", "body": "새 첫 문단입니다.\n\n본문 4. [링크](../post-1/)\n"},
+    )
+    made = []
+    for module, name in ((render, "render_archive"), (progress, "progress_pages")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name: made.append(_n) or _f(*a))
+    build(blog.root, PRODUCTION)
+    assert made == []
+    monkeypatch.undo()
+    assert_same_as_clean(blog.root, tmp_path)
+    after = tree(out)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert "2026/08/post-4/index.html" in changed and "feed.json" in changed  # its text and summary
+    assert "2026/08/post-3/index.html" not in changed  # the neighbour shows only the title
+    # The archive shows titles and dates only: not even rendered again, so its file is untouched.
+    for untouched in ("archive/index.html", "translate/index.html", "contributors/index.html"):
+        assert untouched not in changed and stats(out)[untouched] == before_stats[untouched]
+
+
 @pytest.mark.parametrize(
     "change",
     ["add", "delete", "rename", "publish", "unpublish", "theme", "config", "page", "asset", "category"],
