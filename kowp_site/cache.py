@@ -6,8 +6,8 @@ Two kinds of files, both safe to delete at any time (the next build is then a fu
   i.e. the loaded :class:`~kowp_site.content.Post` without its Markdown bodies, its problems, and
   what lists and feeds need of its rendered Markdown (summary, image, length); every build reads
   all of them. ``posts-<fingerprint>/bodies/<YYYY-MM>.pickle`` holds the month's :class:`Body`
-  records (both Markdown bodies and the rendered HTML), read only for the outputs that are made
-  again (see :class:`BodyStore`). The
+  records (the rendered HTML), read only for the outputs that are made again (see
+  :class:`BodyStore`). The
   fingerprint covers the kowp-site version and source files, Python and library versions, and the
   whole configuration, so any of those changing starts a fresh cache. An entry is reused while the
   folder's files keep their name, size, mtime and inode (stat first; nothing is read).
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from kowp_site.markdown import Rendered
     from kowp_site.render import PostView
 
-FORMAT = "4"
+FORMAT = "5"
 CACHE_DIR = ".kowp-cache"
 KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
 
@@ -238,44 +238,30 @@ class PostEntry:
 
 @dataclass(frozen=True)
 class Body:
-    """What :class:`PostEntry` leaves out: the Markdown bodies and the rendered HTML of one post."""
+    """The rendered HTML of one shown post: what :class:`PostEntry` leaves out.
+
+    The Markdown bodies are not kept: outputs need only the HTML, and a post whose Markdown is
+    needed again (it changed, or a preview shows a draft) is read from its files.
+    """
 
     digest: str  # the entry's digest: a body is used only with the entry it was made with
-    source: str  # en.md body
-    translation: str | None  # the translation's body, None without a translation
-    html: str | None  # the rendered translation body, None until a build showed the post
+    html: str
 
 
 def split_entry(entry: PostEntry, html: str | None) -> tuple[PostEntry, Body | None]:
-    """``entry`` without its Markdown bodies and HTML (what every build reads), and those as a Body."""
+    """``entry`` without its Markdown bodies and HTML (what every build reads), and the HTML as a Body."""
     post = entry.post
     if post is None:
         return entry, None
     translation = post.translation
-    body = Body(entry.digest, post.source.body, translation.body if translation else None, html)
     light = replace(
         post,
         source=replace(post.source, body=""),
         translation=replace(translation, body="") if translation else None,
     )
     rendered = replace(entry.rendered, html="") if entry.rendered is not None else None
+    body = Body(entry.digest, html) if html is not None else None
     return replace(entry, post=light, rendered=rendered), body
-
-
-def join_entry(entry: PostEntry, body: Body) -> tuple[Post, Rendered | None]:
-    """The full Post and Rendered of a light ``entry`` and its ``body``."""
-    post = entry.post
-    assert post is not None
-    translation = post.translation
-    full = replace(
-        post,
-        source=replace(post.source, body=body.source),
-        translation=replace(translation, body=body.translation or "") if translation else None,
-    )
-    rendered = entry.rendered
-    if rendered is not None and body.html is not None:
-        rendered = replace(rendered, html=body.html)
-    return full, rendered
 
 
 class BodyStore:

@@ -105,11 +105,10 @@ class WholeViews:
         if whole is None:
             entry = self.posts.entries[name]
             body = self.posts.bodies.get(name, entry.digest)
-            if body is None or body.html is None:
+            if body is None:
                 body = self.remake(name)
                 self.posts.bodies.put(name, body)  # saved at the end of the build (by the main process)
-            post, _ = cache.join_entry(entry, body)
-            whole = self.done[name] = dataclasses.replace(view, post=post, html=body.html or "")
+            whole = self.done[name] = dataclasses.replace(view, html=body.html)
         return whole
 
     def remake(self, name: str) -> cache.Body:
@@ -120,7 +119,7 @@ class WholeViews:
         if post is None or post.translation is None:  # the files changed during the build
             raise ContentError([Problem(Path(folder), None, "the post changed during the build", "build again")])
         html = make_renderer(self.config).render(post.translation.body).html
-        return cache.Body(self.posts.entries[name].digest, post.source.body, post.translation.body, html)
+        return cache.Body(self.posts.entries[name].digest, html)
 
 
 def shard_sizes(found: cache.Scan) -> dict[str, int]:
@@ -162,20 +161,13 @@ def _load_chunk(
             entries = {}
             bodies = {}
             for name in names:
+                # Changed, new, or cached without rendered Markdown (a draft a preview now shows).
                 sig = found.signatures[name]
-                entry = posts_cache.get(name, sig)
-                body = None
-                if entry is not None:  # cached but not rendered yet (a draft shown in a preview)
-                    body = posts_cache.bodies.get(name, entry.digest)
-                    if body is not None:
-                        post, _ = cache.join_entry(entry, body)
-                        entry = dataclasses.replace(entry, post=post)
-                if body is None:
-                    year, month, slug, folder = found.folders[name]
-                    read: dict[str, bytes] = {}
-                    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
-                    digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
-                    entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
+                year, month, slug, folder = found.folders[name]
+                read: dict[str, bytes] = {}
+                post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
+                digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
+                entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
                 rendered = None
                 if needs_markdown(entry, drafts):
                     rendered = renderer.render(entry.post.translation.body)  # type: ignore[union-attr]

@@ -381,15 +381,20 @@ def test_lost_bodies_are_made_again_from_the_post_files(blog, tmp_path):
     assert_same_as_clean(blog.root, tmp_path)
 
 
-def test_a_preview_after_a_production_build_renders_drafts_from_the_cached_bodies(blog, tmp_path, monkeypatch):
+def test_a_preview_after_a_production_build_reads_only_the_drafts_again(blog, tmp_path, monkeypatch):
     from kowp_site import content
 
-    def no_parsing(*args, **kwargs):
-        raise AssertionError("a cached post was parsed again")
+    loaded = []
+    original = content.load_post
 
-    monkeypatch.setattr(content, "load_post", no_parsing)
+    def recording(config, year, month, slug, *args):
+        loaded.append(f"{year}/{month}/{slug}")
+        return original(config, year, month, slug, *args)
+
+    monkeypatch.setattr(content, "load_post", recording)
     preview = BuildOptions(drafts=True, output=blog.root / "preview")
     build(blog.root, preview)
     monkeypatch.undo()
+    assert loaded == ["2026/08/wip"]  # published posts come from the cache; the draft's Markdown is read
     assert tree(blog.root / "preview") == clean_build(blog.root, tmp_path, preview)
     assert (blog.root / "preview/2026/08/wip/index.html").is_file()
