@@ -17,6 +17,7 @@ Two ways to write, both leaving the previous site as it was when anything fails 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -236,11 +237,19 @@ class Staging:
     def write(self, path: str, data: Data) -> Record:
         folder, _, _ = path.rpartition("/")
         if folder and folder not in self.made:  # the staging folder starts empty: make, don't probe
-            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
-            self.made.add(folder)
+            self._make(folder)
         _put(os.path.join(self.folder, path), data)
         self.count += 1
         return Record("", file_record(data) if isinstance(data, Path) else digest(data))
+
+    def _make(self, folder: str) -> None:
+        parent = folder.rpartition("/")[0]
+        if parent and parent not in self.made:
+            self._make(parent)
+        # Made by another worker already, or a file is in the way (writing into it then fails).
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.join(self.folder, folder))
+        self.made.add(folder)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
