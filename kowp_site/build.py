@@ -13,11 +13,12 @@ written. When nothing changed at all, nothing is read beyond a stat of the input
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,12 @@ class BuildResult:
     rendered: int = 0  # outputs rendered again because something they depend on changed
 
 
+@lru_cache(maxsize=8)
+def _hashed(site: str) -> hashlib.blake2b:
+    """The state of :func:`cache.hash_text` after its first part, ``site`` (copied, never changed)."""
+    return hashlib.blake2b(repr(site).encode("utf-8", "surrogatepass") + b"\x00", digest_size=16)
+
+
 @dataclass(frozen=True)
 class OutputKeys:
     """What deferred outputs depend on: the whole site's settings and each shown post's files."""
@@ -80,7 +87,12 @@ class OutputKeys:
     _memo: dict[int, str] = field(default_factory=dict, compare=False, repr=False)  # id(view) -> digest
 
     def of(self, *parts: object) -> str:
-        return cache.hash_text(self.site, *parts)
+        """``cache.hash_text(site, *parts)``, from a copy of the hash of ``site`` (thousands of calls)."""
+        h = _hashed(self.site).copy()
+        for part in parts:
+            h.update(repr(part).encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        return h.hexdigest()
 
     def prime(self, views: Sequence[render.PostView], names: Sequence[str]) -> None:
         """Remember the digest of each of ``views`` (``names``: their key paths), in one pass."""
@@ -182,16 +194,20 @@ def render_site(
     def digests(some: Sequence[render.PostView | None]) -> list[str]:
         return keys.views(some) if keys is not None else []
 
-    # A feed's items, for its key: feeds.feed_order of a subset is the whole order filtered.
-    feed_rank = {id(v): i for i, v in enumerate(feeds.feed_order(published, len(published)))}
-
-    def newest_of(some: Sequence[render.PostView]) -> list[render.PostView]:
-        return sorted(some, key=lambda v: feed_rank[id(v)])[: config.feed_items]
+    # Feeds show their newest items: feeds.feed_order of a subset is the whole order filtered.
+    in_feed_order = feeds.feed_order(published, len(published))
+    newest_by_category: dict[str, list[render.PostView]] = {}  # what each category's feed shows
+    for v in in_feed_order:
+        for cat in v.categories:
+            found = newest_by_category.setdefault(cat.slug, [])
+            if len(found) < config.feed_items:
+                found.append(v)
 
     changed_on = t.env.globals.get("source_changed")  # an outdated post's notice dates the English change (Git)
+    outdated = [v.post.outdated for v in views]
 
-    def notice(view: render.PostView) -> object:
-        return changed_on(view.source.path) if keys is not None and view.outdated and callable(changed_on) else None
+    def notice(i: int) -> object:
+        return changed_on(views[i].source.path) if keys is not None and outdated[i] and callable(changed_on) else None
 
     whole = full or (lambda v: v)
 
@@ -202,10 +218,12 @@ def render_site(
         page = dataclasses.replace(page, posts=tuple(whole(v) for v in page.posts))
         return render.render_list(t, page, category=category)
 
-    def feed(make: Callable[..., bytes], some: Sequence[render.PostView], *args: object) -> bytes:
-        # A feed shows its newest items only: those are made whole, in the feed's own order.
-        return make(config, [whole(v) for v in newest_of(some)], *args)
+    def feed(make: Callable[..., bytes], newest: Sequence[render.PostView], *args: object) -> bytes:
+        # A feed shows its newest items only (in feed order): only those are made whole.
+        return make(config, [whole(v) for v in newest], *args)
 
+    # Each post page: its post and the titles of its neighbours (their digests, "" at either end).
+    around = ["", *digests(views), ""]
     for i, view in enumerate(views):
         newer = views[i - 1] if i > 0 else None
         older = views[i + 1] if i + 1 < len(views) else None
@@ -213,7 +231,7 @@ def render_site(
             names[i] + "/index.html",
             partial(post_page, view, older, newer),
             names[i],
-            key=key("post", digests([view, older, newer]), notice(view)),
+            key=key("post", [around[i + 1], around[i + 2], around[i]], notice(i)) if keys is not None else None,
         )
 
     for page in render.paginate(config, views, ""):
@@ -237,18 +255,20 @@ def render_site(
                 f"category {cat.name}",
                 key=key("category", cat, page.number, page.total, digests(page.posts)),
             )
-        cat_published = [v for v in cat_views if v.status == "published"]
+        newest = newest_by_category.get(slug, [])
         title = f"{config.title} — {cat.name}"
         out.add(
             base + "feed.xml",
-            partial(feed, feeds.rss, cat_published, base + "feed.xml", title),
-            key=key("rss", base, title, digests(newest_of(cat_published))),
+            partial(feed, feeds.rss, newest, base + "feed.xml", title),
+            key=key("rss", base, title, digests(newest)),
         )
 
     archive_key = key("archive", keys.light(names, keys.view_cards)) if keys is not None else None
     out.add("archive/index.html", partial(render.render_archive, t, views), "archive", key=archive_key)
     dates = t.env.globals.get("source_changed")
-    if callable(getattr(dates, "load", None)) and any(p.outdated and p.status == "published" for p in content.posts):
+    if callable(getattr(dates, "load", None)) and any(
+        o and v.status == "published" for v, o in zip(views, outdated, strict=True)
+    ):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
     # Every post's card, in the scan's (sorted) order: content.posts is ordered from them.
     progress_key = key("progress", list(keys.cards.values()), content.warnings) if keys else None
@@ -269,11 +289,12 @@ def render_site(
             page.url_path + "index.html", render.render_page(t, page, renderer.render(page.body).html), str(page.path)
         )
 
-    newest = digests(newest_of(published))
+    newest_items = in_feed_order[: config.feed_items]
+    newest = digests(newest_items)
     out.add("404.html", render.render_not_found(t), "404")
-    out.add("feed.xml", partial(feed, feeds.rss, published), key=key("rss", newest))
-    out.add("atom.xml", partial(feed, feeds.atom, published), key=key("atom", newest))
-    out.add("feed.json", partial(feed, feeds.json_feed, published), key=key("json", newest))
+    out.add("feed.xml", partial(feed, feeds.rss, newest_items), key=key("rss", newest))
+    out.add("atom.xml", partial(feed, feeds.atom, newest_items), key=key("atom", newest))
+    out.add("feed.json", partial(feed, feeds.json_feed, newest_items), key=key("json", newest))
     categories = sorted(by_category)
     listed = [p.url_path for p in shown_pages], categories
     sitemap_key = key("sitemap", keys.light(published_names, keys.cards), listed) if keys else None
