@@ -81,6 +81,11 @@ _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.DOTALL)
 _IFRAME = re.compile(r"<iframe[^>]*\ssrc=\"([^\"]*)\"[^>]*>.*?</iframe>", re.DOTALL)
 _TITLE_ATTR = re.compile(r'\stitle="([^"]*)"')
+_HTTP = re.compile(r"https?://")
+_REL_ATTR = re.compile(r'\srel="([^"]*)"')
+_FIRST_IMG = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?")
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SLUG_GAPS = re.compile(r"[\s_-]+")
 # Link destinations markdown-it's normalizeLink gives back unchanged: an http(s) URL with a plain lowercase
 # host, or a URL without scheme or host, written only with characters mdurl.encode keeps (valid %XX
 # escapes included). Four labels of at most 63 characters keep the host under mdurl's 255-character limit.
@@ -107,8 +112,8 @@ class Rendered:
 def heading_slug(text: str) -> str:
     """A heading id that keeps Hangul: "설치 방법 (6.9)" -> "설치-방법-69"."""
     text = unicodedata.normalize("NFC", text).strip().lower()
-    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
-    slug = re.sub(r"[\s_-]+", "-", text).strip("-")
+    text = _NOT_SLUG.sub("", text)
+    slug = _SLUG_GAPS.sub("-", text).strip("-")
     if not slug or slug[0].isdigit() or slug in RESERVED_IDS:
         slug = f"h-{slug}" if slug else "section"
     return slug
@@ -122,6 +127,7 @@ def _iframe_allowed(src: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in IFRAME_HOSTS)
 
 
+@lru_cache(maxsize=4096)  # the filter and render() both ask, and posts reuse the same images
 def _image_allowed(src: str, hosts: tuple[str, ...] = IMAGE_HOSTS) -> bool:
     """Images come from the post's own folder (relative), a data: URL, or the upstream's image servers."""
     try:
@@ -191,7 +197,17 @@ def normalize_newlines(state: StateCore) -> None:
 
 
 def _md() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    # The options markdown-it and its plugins read with .get(name, False), set to that default: a missing one
+    # costs the library a KeyError on every paragraph.
+    off = (
+        "strikethrough_single_tilde",
+        "tasklists",
+        "tasklists_editable",
+        "alerts",
+        "inline_definitions",
+        "store_labels",
+    )
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False, **dict.fromkeys(off, False)})
     md.normalizeLink = normalize_link  # type: ignore[method-assign]
     md.core.ruler.at("normalize", normalize_newlines)
     md.enable(["table", "strikethrough"])
@@ -228,7 +244,7 @@ def alnum_count(text: str) -> int:
 
 def trim(text: str, limit: int = SUMMARY_CHARS) -> str:
     """Trim plain text to ``limit`` characters on a word boundary, ending in "…" when cut."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # str.split() and the regex \s agree on what whitespace is
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -288,22 +304,22 @@ class Renderer:
     def sanitize(self, html: str) -> str:
         """Allowlist-clean raw HTML; add rel="noopener" to external links; drop disallowed iframes."""
         clean = self.cleaner.clean(html)
-        clean = _EMPTY_IFRAME.sub("", clean)
-        if self.embeds == "link":
-            clean = embeds_as_links(clean)
-        return _A_TAG.sub(self._rel, clean)
+        if "<iframe" in clean:  # both iframe passes match only there; most bodies have none
+            clean = _EMPTY_IFRAME.sub("", clean)
+            if self.embeds == "link":
+                clean = embeds_as_links(clean)
+        return _A_TAG.sub(self._rel, clean) if "<a" in clean else clean
 
     def _rel(self, match: re.Match[str]) -> str:
         attrs = match.group(1)
         href = _HREF.search(attrs)
-        if not href or not re.match(r"https?://", href.group(1)):
+        if not href or not _HTTP.match(href.group(1)):
             return match.group(0)
-        host = (urlsplit(href.group(1).replace("&amp;", "&")).hostname or "").lower()
+        host = _link_host(href.group(1))
         if self.site_host and host == self.site_host:
             return match.group(0)
         if ' rel="' in attrs:
-            attrs = re.sub(
-                r'\srel="([^"]*)"',
+            attrs = _REL_ATTR.sub(
                 lambda m: ' rel="' + " ".join(dict.fromkeys(["noopener", *m.group(1).split()])) + '"',
                 attrs,
             )
@@ -333,12 +349,18 @@ class Renderer:
                         image_alt = _plain(child.children or [])
                         break
         if not image:
-            found = re.search(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?", html)
+            found = _FIRST_IMG.search(html)
             if found:
                 image, image_alt = found.group(1), found.group(2) or ""
         if image and not (_safe_image(image) and _image_allowed(image, self.image_hosts)):
             image = image_alt = ""  # pages and feeds use it for og:image and JSON Feed "image"
         return Rendered(self.sanitize(html), summary, image, image_alt, alnum_count("".join(plains)))
+
+
+@lru_cache(maxsize=4096)
+def _link_host(href: str) -> str:
+    """The lowercase host of an (HTML-escaped) link address; a site links to the same few hosts again and again."""
+    return (urlsplit(href.replace("&amp;", "&")).hostname or "").lower()
 
 
 def watch_url(src: str) -> str:

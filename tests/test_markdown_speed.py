@@ -7,6 +7,7 @@ plain Python one-liner it replaced, on generated input that aims at its edges.
 
 from __future__ import annotations
 
+import re
 import string
 import sys
 
@@ -17,8 +18,19 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.normalize import normalize
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
-from kowp_site.markdown import _UNSORTED, Renderer, alnum_count, normalize_link, normalize_newlines
+from kowp_site.markdown import (
+    _UNSORTED,
+    SUMMARY_CHARS,
+    Renderer,
+    alnum_count,
+    heading_slug,
+    normalize_link,
+    normalize_newlines,
+    trim,
+)
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -141,3 +153,58 @@ def test_renderer_uses_the_shortcuts() -> None:
     assert md.normalizeLink is normalize_link
     assert md.core.ruler.getRules("")[0] is normalize_newlines
     assert Renderer().render("a\r\nb\rc").html == "<p>a\nb\nc</p>\n"
+
+
+# --- the whole parser ----------------------------------------------------------------------------
+
+
+def reference_md() -> MarkdownIt:
+    """The renderer's markdown-it as configured before any shortcut: library defaults throughout."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    return md
+
+
+MARKDOWN_BITS = [
+    "[링크](", "](", "![", "<", ">", "https://", "http://", "wordpress.org", "例え.jp", "/a b", "%zz", "%41",
+    "~~", "~", "\r\n", "\r", "\n", "\n\n", "\x00", "- [ ] ", "- [x] ", "> [!NOTE]\n> ", "[^1]", "[^1]: ",
+    "[x]: /url", "[x]", "# ", "| a | b |\n|---|---|\n", "`", "*", "_", "\\", "&amp;", "mailto:", "javascript:",
+]  # fmt: skip
+markdown = st.lists(st.one_of(st.sampled_from(MARKDOWN_BITS), st.text(max_size=8)), max_size=25).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdown)
+@example("[a](https://wordpress.org/x) ~~del~~ ~one~\r\n- [ ] task\n\n> [!NOTE]\n> b\n\n[^1]\n\n[^1]: n")
+@example("[a](https://例え.jp/파일) [b](</x y>) [c](/%zz) <https://x.y/ä> [d]\n\n[d]: https://d.org/é")
+def test_renderer_markdown_it_renders_what_the_library_defaults_render(src: str) -> None:
+    assert Renderer().md.render(src) == reference_md().render(src)
+
+
+# --- summaries -----------------------------------------------------------------------------------
+
+
+def reference_trim(text: str, limit: int = SUMMARY_CHARS) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:·") + "…"
+
+
+def test_str_split_and_regex_agree_on_whitespace() -> None:
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert set("".join(re.findall(r"\s", every))) == {c for c in every if c.isspace()}
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u200b,.·가a") | st.characters()))
+@example("  가 \u3000 나\x85")
+def test_trim_is_unchanged(text: str) -> None:
+    assert trim(text) == reference_trim(text)
+    assert trim(text, 12) == reference_trim(text, 12)
