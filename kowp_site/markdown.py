@@ -76,6 +76,10 @@ ID_RE = re.compile(r"[^\W\d_][\w\-:.]{0,80}", re.UNICODE)
 # Ids a heading may not take: they would shadow names scripts and the page rely on.
 RESERVED_IDS = {"main", "content", "top", "site-header", "site-footer", "search", "toc"}
 
+# Attributes every sanitized image and embed gets after nh3's (cleaned tags are serialized with
+# double-quoted values, so a ">" inside a value cannot end the match early).
+_IMG_OR_IFRAME = re.compile(r'<(img|iframe)((?:\s[\w:-]+(?:="[^"]*")?)*)>')
+_ADD_ATTRIBUTES = {"img": ' decoding="async"', "iframe": ' loading="lazy"'}
 _A_TAG = re.compile(r'<a((?:\s[\w-]+(?:="[^"]*")?)*)>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.DOTALL)
@@ -286,10 +290,9 @@ class Renderer:
             link_rel=None,
             url_schemes={"http", "https", "mailto", "data"},
             url_relative=self._relative,
-            set_tag_attribute_values={
-                "img": {"loading": "lazy", "decoding": "async"},
-                "iframe": {"sandbox": IFRAME_SANDBOX, "loading": "lazy"},
-            },
+            # One attribute per tag: nh3 writes several in a random order (a different page each
+            # build); the others are appended in a fixed order by _ADD_ATTRIBUTES.
+            set_tag_attribute_values={"img": {"loading": "lazy"}, "iframe": {"sandbox": IFRAME_SANDBOX}},
             strip_comments=True,
         )
 
@@ -304,6 +307,8 @@ class Renderer:
     def sanitize(self, html: str) -> str:
         """Allowlist-clean raw HTML; add rel="noopener" to external links; drop disallowed iframes."""
         clean = self.cleaner.clean(html)
+        if "<img" in clean or "<iframe" in clean:
+            clean = _IMG_OR_IFRAME.sub(_add_attributes, clean)
         if "<iframe" in clean:  # both iframe passes match only there; most bodies have none
             clean = _EMPTY_IFRAME.sub("", clean)
             if self.embeds == "link":
@@ -361,6 +366,10 @@ class Renderer:
 def _link_host(href: str) -> str:
     """The lowercase host of an (HTML-escaped) link address; a site links to the same few hosts again and again."""
     return (urlsplit(href.replace("&amp;", "&")).hostname or "").lower()
+
+
+def _add_attributes(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}{match.group(2)}{_ADD_ATTRIBUTES[match.group(1)]}>"
 
 
 def watch_url(src: str) -> str:

@@ -290,7 +290,7 @@ def test_outdated_translation_shows_notice(site, build_site):
 
 
 def test_two_builds_are_byte_identical(site, build_site, tmp_path):
-    site.post("a", ko={"body": "본문 [링크](https://wordpress.org/)\n"})
+    site.post("a", ko={"body": "본문 [링크](https://wordpress.org/)\n\n![사진](https://s.w.org/a.png)\n"})
     site.post("b", month=9, en={"categories": ("Community",)})
     site.page("about", "소개", "소개 글입니다.\n")
     build_site(site.root, "--output", str(tmp_path / "one"))
@@ -298,6 +298,26 @@ def test_two_builds_are_byte_identical(site, build_site, tmp_path):
     one, two = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "two")
     assert one == two
     assert "about/index.html" in one and "static/css/style.css" in one
+
+
+def test_sanitized_images_and_embeds_carry_their_attributes_in_one_order():
+    """nh3 writes several added attributes in an order that changes from one cleaner to the next."""
+    from kowp_site.markdown import Renderer
+
+    body = '![a > b](https://s.w.org/a.png "t")\n\n<iframe src="https://www.youtube.com/embed/abcdefgh"></iframe>\n'
+    pages = {Renderer(embeds="iframe").render(body).html for _ in range(24)}
+    assert len(pages) == 1
+    page = lxml.html.fromstring(pages.pop())
+    image, frame = page.xpath("//img")[0], page.xpath("//iframe")[0]
+    assert list(image.attrib.items()) == [
+        ("src", "https://s.w.org/a.png"),
+        ("alt", "a > b"),
+        ("title", "t"),
+        ("loading", "lazy"),
+        ("decoding", "async"),
+    ]
+    assert list(frame.attrib) == ["src", "sandbox", "loading"]
+    assert frame.get("sandbox") == "allow-scripts allow-same-origin allow-presentation allow-popups"
 
 
 def test_pages_and_404(site, build_site):
