@@ -12,7 +12,6 @@ written. When nothing changed at all, nothing is read beyond a stat of the input
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import time
@@ -166,9 +165,9 @@ def render_site(
 
     With ``keys`` the costly outputs are deferred: added as a function plus the key of what they
     depend on, and made only if the previous build's output had another key. ``full`` turns a
-    light view (no HTML, no Markdown bodies: see :class:`WholeViews`) into a whole one; it is called
-    only when an output that shows the view is made, and never for the archive. Compiled
-    templates are kept in ``bytecode`` (a folder) when given.
+    light view (no HTML: see :class:`WholeViews`) into a whole one; it is called only when a
+    template reads a view's ``html`` or a feed carries the post, and never for the archive.
+    Compiled templates are kept in ``bytecode`` (a folder) when given.
     """
     from kowp_site import feeds, progress, render
 
@@ -210,12 +209,13 @@ def render_site(
         return changed_on(views[i].source.path) if keys is not None and outdated[i] and callable(changed_on) else None
 
     whole = full or (lambda v: v)
+    if full is not None:  # templates read a body's HTML when they show it (see ThemeEnvironment)
+        t.env.html_of = lambda view: full(view).html
 
     def post_page(view: render.PostView, older: render.PostView | None, newer: render.PostView | None) -> str:
-        return render.render_post(t, whole(view), older and whole(older), newer and whole(newer))
+        return render.render_post(t, view, older, newer)
 
     def list_page(page: render.ListPage, category: render.CategoryView | None = None) -> str:
-        page = dataclasses.replace(page, posts=tuple(whole(v) for v in page.posts))
         return render.render_list(t, page, category=category)
 
     def feed(make: Callable[..., bytes], newest: Sequence[render.PostView], *args: object) -> bytes:

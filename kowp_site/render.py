@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -187,13 +187,33 @@ def json_script(value: object) -> markupsafe.Markup:
     return markupsafe.Markup(text)
 
 
+class ThemeEnvironment(jinja2.Environment):
+    """A Jinja2 environment in which a post's ``html`` is fetched when a template reads it.
+
+    An incremental build hands templates light views (no body HTML); ``html_of`` gives the body
+    of one, so a list page or a neighbour link never loads bodies it does not show.
+    """
+
+    html_of: Callable[[PostView], str] | None = None
+
+    def getattr(self, obj: object, attribute: str) -> object:
+        if attribute == "html" and self.html_of is not None and type(obj) is PostView:
+            return self.html_of(obj)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: object, argument: object) -> object:
+        if argument == "html" and self.html_of is not None and type(obj) is PostView:
+            return self.html_of(obj)
+        return super().getitem(obj, argument)
+
+
 class Templates:
     """The Jinja2 environment of one build: autoescape on, undefined names are errors."""
 
     def __init__(self, config: Config, *, drafts: bool = False, extra_head: str = ""):
         self.config = config
         self.dirs = theme_dirs(config)
-        self.env = jinja2.Environment(
+        self.env = ThemeEnvironment(
             loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,

@@ -3,10 +3,12 @@ with nothing to do writes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from kowp_site import build as build_mod
@@ -119,6 +121,45 @@ def test_body_edit_leaves_the_archive_and_progress_pages_alone(blog, tmp_path, m
     # The archive shows titles and dates only: not even rendered again, so its file is untouched.
     for untouched in ("archive/index.html", "translate/index.html", "contributors/index.html"):
         assert untouched not in changed and stats(out)[untouched] == before_stats[untouched]
+
+
+def test_a_list_template_that_shows_bodies_gets_them(blog, tmp_path):
+    """Templates read a post's HTML on demand: a theme whose home page shows whole posts gets them."""
+    blog.write(
+        "themes/default/templates/list.html",
+        '{% extends "base.html" %}{% block main %}{% for post in page.posts %}'
+        "<article>{{ post.html | safe }}</article>{% endfor %}{% endblock %}\n",
+    )
+    build(blog.root, PRODUCTION)
+    blog.post(
+        "post-6",
+        en={"date": "2026-08-06T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "글 6", "translated": "2026-09-06", "body": "고친 본문 6.\n"},
+    )
+    assert_same_as_clean(blog.root, tmp_path)
+    home = lxml.html.fromstring((blog.root / "site/index.html").read_bytes())
+    assert [a.text_content().strip() for a in home.xpath("//article")][:2] == ["본문 7. 링크", "고친 본문 6."]
+
+
+def test_templates_read_a_body_only_where_they_show_it(blog):
+    """The default theme shows a body on its own post page only: list pages and neighbour links
+    ask for none."""
+    from kowp_site import config as config_mod
+    from kowp_site import content, render
+    from kowp_site.build import post_views
+
+    config, _ = config_mod.load(blog.root)
+    whole = post_views(config, content.load(config)[0].posts, drafts=False)
+    light = [dataclasses.replace(v, html="") for v in whole]
+    asked = []
+    t = render.Templates(config)
+    t.env.html_of = lambda view: asked.append(view.title) or whole[light.index(view)].html
+    page = render.paginate(config, light, "")[0]
+    render.render_list(t, page)
+    assert asked == []
+    text = render.render_post(t, light[1], light[2], light[0])
+    assert asked == [light[1].title]
+    assert whole[1].html.strip() in text
 
 
 @pytest.mark.parametrize(
