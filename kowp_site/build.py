@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -210,7 +211,10 @@ def render_site(
 
     whole = full or (lambda v: v)
     if full is not None:  # templates read a body's HTML when they show it (see ThemeEnvironment)
-        t.env.html_of = lambda view: full(view).html
+        # Weakly: a Jinja2 environment is a reference cycle, and everything it holds strongly
+        # (here the whole post cache) would wait for the cyclic collector after the build.
+        made_whole = weakref.ref(full)
+        t.env.html_of = lambda view: made_whole()(view).html  # type: ignore[misc]
 
     def post_page(view: render.PostView, older: render.PostView | None, newer: render.PostView | None) -> str:
         return render.render_post(t, view, older, newer)

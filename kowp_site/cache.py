@@ -77,6 +77,13 @@ def no_gc() -> Iterator[None]:
 
 def signature(folder: str | Path) -> Signature:
     """Name, size, mtime and inode of every file in ``folder``: changes when any file may have."""
+    try:
+        with os.scandir(folder) as it:  # a no-change build does this for every post folder
+            found = [(e.name, st.st_size, st.st_mtime_ns, st.st_ino) for e in it for st in (e.stat(),)]
+        found.sort()
+        return tuple(found)
+    except FileNotFoundError:  # the folder, or a file in it, went away meanwhile
+        pass
     found = []
     try:
         entries = list(os.scandir(folder))

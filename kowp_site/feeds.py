@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from html import escape
+from operator import attrgetter
 
 from kowp_site import __version__
 from kowp_site.config import Config, source_date
@@ -25,8 +26,12 @@ def build_time(views: Sequence[PostView]) -> dt.datetime:
     return source_date() or dt.datetime.fromtimestamp(0, dt.UTC)
 
 
+_FEED_ORDER = attrgetter("published", "source.date", "post.key.path")
+
+
 def feed_order(views: Sequence[PostView], limit: int) -> list[PostView]:
-    return sorted(views, key=lambda v: (v.published, v.source.date, v.post.key.path), reverse=True)[:limit]
+    """Newest first: by publication of the translation, then of the original, then address."""
+    return sorted(views, key=_FEED_ORDER, reverse=True)[:limit]
 
 
 def item_html(view: PostView) -> str:

@@ -162,6 +162,28 @@ def test_templates_read_a_body_only_where_they_show_it(blog):
     assert whole[1].html.strip() in text
 
 
+def test_a_build_leaves_no_posts_for_the_cyclic_collector(blog):
+    """Everything a build held is freed as soon as it returns: a one-post edit of a large site does
+    not end with a pause while the cyclic collector walks every post (the CLI exits right after)."""
+    import gc
+
+    from kowp_site import cache
+
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "글 2", "body": "고침.\n"})
+    gc.collect()
+    gc.disable()
+    try:
+        build(blog.root, PRODUCTION)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, cache.PostEntry | cache.PostCache)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+
+
 @pytest.mark.parametrize(
     "change",
     ["add", "delete", "rename", "publish", "unpublish", "theme", "config", "page", "asset", "category"],
