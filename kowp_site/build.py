@@ -170,7 +170,7 @@ def render_site(
     template reads a view's ``html`` or a feed carries the post, and never for the archive.
     Compiled templates are kept in ``bytecode`` (a folder) when given.
     """
-    from kowp_site import feeds, progress, render
+    from kowp_site import feeds, render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
     if bytecode is not None:
@@ -280,6 +280,8 @@ def render_site(
 
     def progress_page(path: str) -> str:
         if not made:
+            from kowp_site import progress  # imported only when the progress pages are made
+
             made.update(progress.progress_pages(config, content, t))
         return made[path]
 
