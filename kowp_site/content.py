@@ -165,6 +165,10 @@ def sha256_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+_YAML_HANDLER = frontmatter.YAMLHandler()  # stateless: detects and splits "---" front matter
+_KEY_LINE = re.compile(r"([A-Za-z_][\w-]*)\s*:")  # a top-level "key:" line (for problem line numbers)
+
+
 class _Reader:
     """Collects problems while reading files, so one run reports all of them."""
 
@@ -184,7 +188,7 @@ class _Reader:
             self.problem(path, None, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8")
             return None
         text = text.lstrip("\ufeff").replace("\r\n", "\n")
-        handler = frontmatter.YAMLHandler()
+        handler = _YAML_HANDLER
         if not handler.detect(text):
             self.problem(path, 1, "missing front matter", "start the file with a '---' line and the keys")
             return None
@@ -215,7 +219,7 @@ class _Reader:
             return None
         lines: dict[str, int] = {}
         for n, line in enumerate(fm_text.split("\n"), start=1):
-            m = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+            m = _KEY_LINE.match(line)
             if m and m.group(1) not in lines:
                 lines[m.group(1)] = n
         stripped = body.lstrip("\n")

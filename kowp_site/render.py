@@ -236,6 +236,7 @@ class Templates:
             version=__version__,
             extra_head=extra_head,
             feeds=self.feed_links(),
+            article_ld=self.article_ld,
             source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
         )
 
@@ -243,6 +244,31 @@ class Templates:
         if isinstance(value, dt.datetime):
             value = value.astimezone(self.config.tz)
         return self.config.date_format.format(year=value.year, month=value.month, day=value.day)
+
+    def article_ld(self, post: PostView) -> dict[str, object]:
+        """schema.org NewsArticle data of a post page, for ``{{ article_ld(post) | jsonld }}``."""
+        c = self.config
+        published = post.published.isoformat()
+        data: dict[str, object] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": post.title,
+            "description": post.summary,
+            "url": post.url,
+            "mainEntityOfPage": post.url,
+            "image": post.image or c.url("static/" + c.default_image),
+            "datePublished": published,
+            "dateModified": published,
+            "inLanguage": c.language,
+            "isBasedOn": post.source.link,
+            "publisher": {"@type": "Organization", "name": c.title, "url": c.url("")},
+        }
+        if post.source.author:
+            data["author"] = {"@type": "Person", "name": post.source.author}
+        translators = post.translation.translators if post.translation else ()
+        if translators:
+            data["translator"] = [{"@type": "Person", "name": name} for name in translators]
+        return data
 
     def feed_links(self) -> list[dict[str, str]]:
         c = self.config
