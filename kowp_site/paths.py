@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -30,7 +31,7 @@ class PostKey:
     month: int
     slug: str
 
-    @property
+    @cached_property  # asked for thousands of times per build (output names, keys)
     def path(self) -> str:
         return f"{self.year:04d}/{self.month:02d}/{self.slug}"
 
