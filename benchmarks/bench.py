@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         for scenario in scenarios:
             runs = args.peer_runs if scenario.tool == "Pelican" and args.peer_runs else args.runs
             print(f"{scenario.tool}: {scenario.name} x{runs} ...", file=sys.stderr)
-            median, _ = median_run(scenario, runs, warmup=True)
+            median, each = median_run(scenario, runs, warmup=True)
+            walls = ", ".join(f"{r.wall:.2f}" for r in each)
+            print(f"  wall s of each run: {walls}; CPU s: {', '.join(f'{r.cpu:.2f}' for r in each)}", file=sys.stderr)
             rows.append((scenario, median))
     finally:
         target.write_bytes(original)
