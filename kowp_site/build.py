@@ -48,6 +48,10 @@ PARALLEL_OUTPUTS = 256  # fewer outputs to make than this are made in this proce
 OUTPUTS_PER_TASK = 96
 
 
+# Progress reporting: ``start(description, total)`` returns ``advance(done)`` (see ui.phases).
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
@@ -55,6 +59,7 @@ class BuildOptions:
     strict: bool = False
     base_url: str | None = None
     extra_head: str = ""  # markup injected into every page's <head>; only `serve` uses it
+    progress: Progress | None = field(default=None, compare=False)  # told about long phases
 
 
 @dataclass
@@ -402,7 +407,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         if session is not None:
             session.posts = posts_cache
     phase("cache")
-    entries = load_posts(config, found, posts_cache, options.drafts)
+    entries = load_posts(config, found, posts_cache, options.drafts, options.progress)
     phase("load")
     content, problems = assemble(config, entries)
     try:
@@ -434,7 +439,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
 
     changes = None
     if manifest is not None:
-        changes = plan(outputs, manifest.records, make_outputs)
+        changes = plan(outputs, manifest.records, partial(make_outputs, progress=options.progress))
         phase("render")
         if not can_write_in_place(dest, changes.changed):  # a file stands where a folder must go
             changes = None
@@ -444,7 +449,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         result.written, result.removed, result.rendered = len(changes.changed), len(changes.stale), changes.rendered
     else:  # first build here: every output into a fresh folder, deferred ones made (and written) by workers
         with Staging(dest) as staging:
-            records = write_deferred(outputs, staging)
+            records = write_deferred(outputs, staging, options.progress)
             for path, data in outputs.files.items():
                 if not callable(data):
                     records[path] = staging.write(path, data)
@@ -460,15 +465,18 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     return result
 
 
-def make_outputs(outputs: OutputSet, paths: list[str]) -> dict[str, bytes]:
+def make_outputs(outputs: OutputSet, paths: list[str], progress: Progress | None = None) -> dict[str, bytes]:
     """Make deferred outputs, in worker processes when there are many."""
     from kowp_site import parallel
 
     if len(paths) < PARALLEL_OUTPUTS:
         return {path: outputs.make(path) for path in paths}
+    advance = progress("making pages", len(paths)) if progress else None
     made: dict[str, bytes] = {}
     for chunk in parallel.map_chunks(partial(_make_chunk, outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
         made.update(chunk)
+        if advance:
+            advance(len(chunk))
     return made
 
 
@@ -477,7 +485,7 @@ def _make_chunk(outputs: OutputSet, paths: Sequence[str]) -> dict[str, bytes]:
         return {p: outputs.make(p) for p in paths}
 
 
-def write_deferred(outputs: OutputSet, staging: Staging) -> dict[str, Record]:
+def write_deferred(outputs: OutputSet, staging: Staging, progress: Progress | None = None) -> dict[str, Record]:
     """Make every deferred output and write it into ``staging``; in workers when there are many,
     each writing its own files, so only the small records come back."""
     from kowp_site import parallel
@@ -485,11 +493,14 @@ def write_deferred(outputs: OutputSet, staging: Staging) -> dict[str, Record]:
     paths = sorted(outputs.keys)
     if len(paths) < PARALLEL_OUTPUTS:
         return _write_chunk(outputs, staging, paths)
+    advance = progress("writing pages", len(paths)) if progress else None
     records: dict[str, Record] = {}
     for chunk in parallel.map_chunks(
         partial(_write_chunk, outputs, staging), parallel.chunked(paths, OUTPUTS_PER_TASK)
     ):
         records.update(chunk)
+        if advance:
+            advance(len(chunk))
     return records
 
 

@@ -8,7 +8,7 @@ inside the functions, so a build with nothing to do never imports them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +40,13 @@ def make_renderer(config: Config) -> Renderer:
     )
 
 
-def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, drafts: bool) -> list[cache.PostEntry]:
+def load_posts(
+    config: Config,
+    found: cache.Scan,
+    posts_cache: cache.PostCache,
+    drafts: bool,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
+) -> list[cache.PostEntry]:
     """Every post folder's entry: from the cache when its files kept their stat (or, stat changed,
     their content), else loaded anew.
 
@@ -78,11 +84,14 @@ def load_posts(config: Config, found: cache.Scan, posts_cache: cache.PostCache, 
         from kowp_site import parallel
 
         results = parallel.map_chunks(task, chunks)
+    advance = progress("reading posts", len(todo)) if progress and len(todo) >= PARALLEL_POSTS else None
     with cache.no_gc():
         for chunk in results:
             for shard, data, bodies, saved in chunk:
                 posts_cache.put_shard(shard, data, saved)
                 posts_cache.bodies.put_month(shard, pickle.loads(bodies) if bodies is not None else None, saved)
+                if advance:
+                    advance(len(by_shard[shard]))
     return [posts_cache.entries[name] for name in found.folders]
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -109,6 +110,48 @@ def progress(description: str, total: int | None, *, enabled: bool = True) -> It
     with bar:
         bar.add_task(description, total=total)
         yield bar
+
+
+@contextmanager
+def phases() -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
+    """Progress bars for a command's long phases: ``start(description, total)`` gives an
+    ``advance(n)``. None (nothing shown) unless stderr is a terminal; rich is imported only
+    when a phase starts, so short runs pay nothing.
+
+    The bars are redrawn by ``advance`` itself, never by a thread: a build forks worker
+    processes, and forking a process that runs other threads is unsafe.
+    """
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    shown: list[Progress] = []
+    drawn = [0.0]  # when the bars were last drawn: ten times a second is enough
+
+    def start(description: str, total: int) -> Callable[[int], None]:
+        if not shown:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            shown.append(Progress(*columns, console=_console(True), auto_refresh=False, transient=True))
+            shown[0].start()
+        bar = shown[0]
+        task = bar.add_task(description, total=total)
+        bar.refresh()
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            now = time.monotonic()
+            if now - drawn[0] >= 0.1 or bar.tasks[task].finished:
+                drawn[0] = now
+                bar.refresh()
+
+        return advance
+
+    try:
+        yield start
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:

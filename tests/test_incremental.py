@@ -184,6 +184,56 @@ def test_a_build_leaves_no_posts_for_the_cyclic_collector(blog):
     assert left == []
 
 
+def test_long_phases_report_their_progress(site, monkeypatch):
+    """A build tells ``progress`` about its long phases (the CLI shows bars on a terminal)."""
+    monkeypatch.setattr(entries, "PARALLEL_POSTS", 4)
+    monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 4)
+    for day in range(1, 10):
+        site.post(f"post-{day}", en={"date": f"2026-08-0{day}T10:00:00+00:00"}, ko={"title": f"글 {day}"})
+    reported: dict[str, list[int]] = {}
+
+    def start(description: str, total: int):
+        reported[description] = [total]
+        return reported[description].append
+
+    first = build(site.root, BuildOptions(progress=start))
+    assert set(reported) == {"reading posts", "writing pages"}
+    assert reported["reading posts"][0] == 9 == sum(reported["reading posts"][1:])
+    assert reported["writing pages"][0] == first.rendered == sum(reported["writing pages"][1:])
+    reported.clear()
+    site.config(raw=PYPROJECT.format(extra="").replace("posts_per_page = 2", "posts_per_page = 3"))
+    # A new configuration: every post is read and every page made again, into the existing site.
+    second = build(site.root, BuildOptions(progress=start))
+    assert list(reported) == ["reading posts", "making pages"]
+    assert reported["making pages"][0] == second.rendered == sum(reported["making pages"][1:]) > 4
+    reported.clear()
+    assert build(site.root, BuildOptions(progress=start)).written == 0 and reported == {}
+
+
+def test_progress_bars_show_on_a_terminal_only_and_start_no_thread(monkeypatch):
+    import io
+    import threading
+
+    from kowp_site import ui
+
+    monkeypatch.delenv("CI", raising=False)
+    with ui.phases() as start:
+        assert start is None  # stderr is captured here: no bars, rich not needed
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", terminal)
+    threads = threading.active_count()
+    with ui.phases() as start:
+        assert start is not None
+        advance = start("reading posts", 10)
+        advance(4)
+        advance(6)
+        assert threading.active_count() == threads  # a build forks workers while the bars show
+    monkeypatch.setenv("CI", "true")
+    with ui.phases() as start:
+        assert start is None
+
+
 @pytest.mark.parametrize(
     "change",
     ["add", "delete", "rename", "publish", "unpublish", "theme", "config", "page", "asset", "category"],

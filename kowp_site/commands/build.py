@@ -23,8 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kowp_site.build import BuildOptions, build
 
-    options = BuildOptions(drafts=args.drafts, output=args.output, strict=args.strict, base_url=args.base_url)
-    result = build(args.root, options)
+    with ui.phases() as progress:  # bars on a terminal only
+        options = BuildOptions(
+            drafts=args.drafts, output=args.output, strict=args.strict, base_url=args.base_url, progress=progress
+        )
+        result = build(args.root, options)
     ui.report(result.warnings)
     ui.info(
         f"built {result.posts} posts and {result.pages} pages: {result.files} files in {result.output}"
