@@ -49,11 +49,11 @@ def check_slug(raw: str) -> str:
         raise UnsafePath("empty slug")
     if len(slug) > MAX_SLUG:
         raise UnsafePath(f"slug longer than {MAX_SLUG} characters")
+    if SLUG_RE.fullmatch(slug):  # letters, digits, "-" and "_" only: no control or invisible character
+        return slug
     if any(unicodedata.category(ch).startswith("C") for ch in slug):
         raise UnsafePath("slug contains control or invisible characters")
-    if not SLUG_RE.fullmatch(slug):
-        raise UnsafePath(f"slug {slug!r} may hold only letters, digits, '-' and '_'")
-    return slug
+    raise UnsafePath(f"slug {slug!r} may hold only letters, digits, '-' and '_'")
 
 
 def key_from_parts(year: str, month: str, slug: str) -> PostKey:

@@ -41,6 +41,18 @@ anything = st.one_of(st.text(max_size=200), mixed)
 # --- slugs and paths -------------------------------------------------------------------------------
 
 
+def test_the_slug_pattern_admits_no_control_or_invisible_character() -> None:
+    """check_slug trusts SLUG_RE alone for a valid slug; this is why it may (every code point)."""
+    import sys
+    import unicodedata
+
+    from kowp_site.paths import SLUG_RE
+
+    for ch in map(chr, range(sys.maxunicode + 1)):
+        if SLUG_RE.fullmatch(f"a{ch}") or SLUG_RE.fullmatch(ch):
+            assert not unicodedata.category(ch).startswith("C"), hex(ord(ch))
+
+
 @SETTINGS
 @given(anything)
 @example("%ff")
