@@ -227,7 +227,7 @@ class PostEntry:
     """One post folder as the loader saw it; reused while ``signature`` (stat) or, failing that,
     ``digest`` (content) still matches.
 
-    Entries kept by :class:`PostCache` are light (see :func:`split_entry`): the Post's Markdown
+    Entries kept by :class:`PostCache` are light (see :func:`light`): the Post's Markdown
     bodies and the HTML are "", and live in the :class:`BodyStore`.
     """
 
@@ -255,20 +255,14 @@ class Body:
     html: str
 
 
-def split_entry(entry: PostEntry, html: str | None) -> tuple[PostEntry, Body | None]:
-    """``entry`` without its Markdown bodies and HTML (what every build reads), and the HTML as a Body."""
-    post = entry.post
-    if post is None:
-        return entry, None
+def light(post: Post) -> Post:
+    """``post`` without its Markdown bodies: what every build reads (see :class:`Body`)."""
     translation = post.translation
-    light = replace(
+    return replace(
         post,
         source=replace(post.source, body=""),
         translation=replace(translation, body="") if translation else None,
     )
-    rendered = replace(entry.rendered, html="") if entry.rendered is not None else None
-    body = Body(entry.digest, html) if html is not None else None
-    return replace(entry, post=light, rendered=rendered), body
 
 
 class BodyStore:

@@ -168,7 +168,7 @@ def _load_chunk(
     with cache.no_gc():
         for names in shards:
             entries = {}
-            bodies = {}
+            bodies: dict[str, cache.Body] = {}
             for name in names:
                 # Changed, new, or cached without rendered Markdown (a draft a preview now shows).
                 sig = found.signatures[name]
@@ -176,22 +176,32 @@ def _load_chunk(
                 read: dict[str, bytes] = {}
                 post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
                 digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
-                entry = cache.PostEntry(name, sig, post, tuple(problems), tuple(assets), digest, None)
-                rendered = None
-                if needs_markdown(entry, drafts):
-                    rendered = renderer.render(entry.post.translation.body)  # type: ignore[union-attr]
-                    entry = dataclasses.replace(entry, rendered=rendered)
-                light, bodies[name] = cache.split_entry(entry, rendered.html if rendered else None)
-                view = None
-                if light.post is not None and light.post.translation is not None and light.rendered is not None:
-                    view = render.make_view(config, light.post, light.rendered)
-                card = cache.hash_text(light.post)
-                view_card = cache.hash_text(render.archive_entry(view)) if view else ""  # what the archive shows
-                entries[name] = dataclasses.replace(light, view=view, card=card, view_card=view_card)
+                if post is None:
+                    entries[name] = cache.PostEntry(name, sig, None, tuple(problems), tuple(assets), digest, None)
+                    continue
+                rendered = view = None
+                if post.translation is not None and shown(post, drafts):
+                    rendered = renderer.render(post.translation.body)
+                    bodies[name] = cache.Body(digest, rendered.html)
+                    rendered = dataclasses.replace(rendered, html="")  # the HTML lives in the Body
+                light = cache.light(post)
+                if rendered is not None:
+                    view = render.make_view(config, light, rendered)
+                entries[name] = cache.PostEntry(
+                    name,
+                    sig,
+                    light,
+                    tuple(problems),
+                    tuple(assets),
+                    digest,
+                    rendered,
+                    view,
+                    card=cache.hash_text(light),
+                    view_card=cache.hash_text(render.archive_entry(view)) if view else "",  # what the archive shows
+                )
             shard = cache.shard_of(names[0])
             data = cache.dumps(entries)
-            kept = {k: v for k, v in bodies.items() if v is not None}
-            packed = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+            packed = pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL)
             saved = shard in whole
             if saved:
                 cache.write_atomic(posts_cache.bodies.dir / f"{shard}.pickle", packed)
