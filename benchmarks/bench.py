@@ -139,11 +139,23 @@ def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path, trash: Tras
         settled(i)
         edit_target.write_bytes(edited(original, time.time_ns()))
 
+    def restored(i: int) -> None:
+        """As a CI deploy with the cache restored: a fresh checkout (every file's mtime differs)
+        and no site/ yet."""
+        edit_target.write_bytes(original)
+        subprocess.run([*kowp, "build", "--root", str(root)], check=True, capture_output=True, env=env)
+        trash.clear(site)
+        stamp = time.time_ns()
+        for folder, _, files in os.walk(root / "content"):
+            for name in files:
+                os.utime(os.path.join(folder, name), ns=(stamp, stamp))
+
     command = [*kowp, "build", "--root", str(root)]
     return [
         Scenario("kowp-site", "cold full build", cold, command, root, site, env),
         Scenario("kowp-site", "no-change rebuild", settled, command, root, site, env),
         Scenario("kowp-site", "one post edited", edit, command, root, site, env),
+        Scenario("kowp-site", "deploy, cache restored", restored, command, root, site, env),
     ]
 
 
