@@ -12,13 +12,12 @@ written. When nothing changed at all, nothing is read beyond a stat of the input
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,12 +74,6 @@ class BuildResult:
     rendered: int = 0  # outputs rendered again because something they depend on changed
 
 
-@lru_cache(maxsize=8)
-def _hashed(site: str) -> hashlib.blake2b:
-    """The state of :func:`cache.hash_text` after its first part, ``site`` (copied, never changed)."""
-    return hashlib.blake2b(repr(site).encode("utf-8", "surrogatepass") + b"\x00", digest_size=16)
-
-
 @dataclass(frozen=True)
 class OutputKeys:
     """What deferred outputs depend on: the whole site's settings and each shown post's files."""
@@ -93,11 +86,7 @@ class OutputKeys:
 
     def of(self, *parts: object) -> str:
         """``cache.hash_text(site, *parts)``, from a copy of the hash of ``site`` (thousands of calls)."""
-        h = _hashed(self.site).copy()
-        for part in parts:
-            h.update(repr(part).encode("utf-8", "surrogatepass"))
-            h.update(b"\x00")
-        return h.hexdigest()
+        return cache.hash_more(cache.hashed_prefix(self.site).copy(), parts)
 
     def prime(self, views: Sequence[render.PostView], names: Sequence[str]) -> None:
         """Remember the digest of each of ``views`` (``names``: their key paths), in one pass."""

@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
@@ -56,11 +57,23 @@ def cache_root(config: Config) -> Path:
 
 
 def hash_text(*parts: object) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    return hash_more(hashlib.blake2b(digest_size=16), parts)
+
+
+def hash_more(state: hashlib.blake2b, parts: Iterable[object]) -> str:
+    """:func:`hash_text` continued from ``state`` (a blake2b that already took some parts)."""
     for part in parts:
-        h.update(repr(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
+        state.update(repr(part).encode("utf-8", "surrogatepass"))
+        state.update(b"\x00")
+    return state.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def hashed_prefix(first: object) -> hashlib.blake2b:
+    """The state of :func:`hash_text` after its first part; copy it, never update it."""
+    state = hashlib.blake2b(digest_size=16)
+    hash_more(state, (first,))
+    return state
 
 
 @contextmanager

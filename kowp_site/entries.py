@@ -139,9 +139,13 @@ def shard_sizes(found: cache.Scan) -> dict[str, int]:
     return sizes
 
 
+def rendered_here(post: Post, drafts: bool) -> bool:
+    """Whether a build (preview or not) renders the post's translation."""
+    return post.translation is not None and shown(post, drafts)
+
+
 def needs_markdown(entry: cache.PostEntry, drafts: bool) -> bool:
-    post = entry.post
-    return post is not None and entry.rendered is None and post.translation is not None and shown(post, drafts)
+    return entry.post is not None and entry.rendered is None and rendered_here(entry.post, drafts)
 
 
 def _load_chunk(
@@ -180,8 +184,8 @@ def _load_chunk(
                     entries[name] = cache.PostEntry(name, sig, None, tuple(problems), tuple(assets), digest, None)
                     continue
                 rendered = view = None
-                if post.translation is not None and shown(post, drafts):
-                    rendered = renderer.render(post.translation.body)
+                if rendered_here(post, drafts):
+                    rendered = renderer.render(post.translation.body)  # type: ignore[union-attr]
                     bodies[name] = cache.Body(digest, rendered.html)
                     rendered = dataclasses.replace(rendered, html="")  # the HTML lives in the Body
                 light = cache.light(post)
