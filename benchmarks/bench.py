@@ -127,13 +127,18 @@ def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path, trash: Tras
     # install has none, and some shells set PYTHONDONTWRITEBYTECODE, which recompiles it each run).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
+    command = [*kowp, "build", "--root", str(root)]
+
+    def build_now() -> None:
+        subprocess.run(command, check=True, capture_output=True, env=env)
+
     def cold(_: int) -> None:
         trash.clear(site)
         trash.clear(root / ".kowp-cache")
 
     def settled(_: int) -> None:
         if not site.exists():
-            subprocess.run([*kowp, "build", "--root", str(root)], check=True, capture_output=True, env=env)
+            build_now()
 
     def edit(i: int) -> None:
         settled(i)
@@ -143,14 +148,13 @@ def kowp_scenarios(corpus: Path, kowp: list[str], edit_target: Path, trash: Tras
         """As a CI deploy with the cache restored: a fresh checkout (every file's mtime differs)
         and no site/ yet."""
         edit_target.write_bytes(original)
-        subprocess.run([*kowp, "build", "--root", str(root)], check=True, capture_output=True, env=env)
+        build_now()
         trash.clear(site)
         stamp = time.time_ns()
         for folder, _, files in os.walk(root / "content"):
             for name in files:
                 os.utime(os.path.join(folder, name), ns=(stamp, stamp))
 
-    command = [*kowp, "build", "--root", str(root)]
     return [
         Scenario("kowp-site", "cold full build", cold, command, root, site, env),
         Scenario("kowp-site", "no-change rebuild", settled, command, root, site, env),

@@ -91,22 +91,19 @@ def fail(message: str) -> None:
     print(f"{_label('error', '31')}: {message}", file=sys.stderr, flush=True)
 
 
+def _bars(**options: Any) -> Progress:
+    """rich's Progress with kowp-site's columns, on stderr, gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=_console(True), transient=True, **options)
+
+
 @contextmanager
 def progress(description: str, total: int | None, *, enabled: bool = True) -> Iterator[Progress]:
     """A progress bar on stderr when it is a terminal; silent in CI logs and pipes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     console = _console(True)
-    show = enabled and console.is_terminal and not os.environ.get("CI")
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not show,
-        transient=True,
-    )
+    bar = _bars(disable=not (enabled and console.is_terminal and not os.environ.get("CI")))
     with bar:
         bar.add_task(description, total=total)
         yield bar
@@ -129,10 +126,7 @@ def phases() -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
 
     def start(description: str, total: int) -> Callable[[int], None]:
         if not shown:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            shown.append(Progress(*columns, console=_console(True), auto_refresh=False, transient=True))
+            shown.append(_bars(auto_refresh=False))
             shown[0].start()
         bar = shown[0]
         task = bar.add_task(description, total=total)
