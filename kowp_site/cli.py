@@ -64,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.root.is_dir():
         ui.fail(f"site root {args.root} is not a folder")
         return 2
-    if getattr(args, "json", False):
-        ui.annotations = False  # stdout carries JSON only
+    ui.annotations = not getattr(args, "json", False)  # with --json, stdout carries JSON only
     try:
         return int(args.run(args) or 0)
     except ProblemsError as exc:
