@@ -80,6 +80,14 @@ def test_check_on_github_actions_prints_workflow_commands(tree, capsys, monkeypa
     ]
 
 
+def test_a_json_run_does_not_silence_the_annotations_of_the_next_run(tree, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run(capsys, tree.root, "--json")
+    code, out, _ = run(capsys, tree.root, "content/posts/2026/08/terms")
+    assert code == 1
+    assert [line.split(" ", 1)[0] for line in out.splitlines()] == ["::error"]
+
+
 def test_check_json_is_stable_and_lists_every_finding(tree, capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_ACTIONS", "true")  # annotations never mix into the JSON
     code, out, _ = run(capsys, tree.root, "--json")
