@@ -24,8 +24,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("exception", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("into", ["the site in place", "a fresh staging folder"])
 def test_build_interrupted_while_writing_keeps_the_previous_site(
-    site: SiteBuilder, monkeypatch: pytest.MonkeyPatch, exception: BaseException
+    site: SiteBuilder, monkeypatch: pytest.MonkeyPatch, exception: BaseException, into: str
 ) -> None:
     site.post("first", ko={"title": "첫 글"})
     build(site.root, BuildOptions())
@@ -33,16 +34,19 @@ def test_build_interrupted_while_writing_keeps_the_previous_site(
     assert "2026/08/first/index.html" in before
 
     site.post("second", month=9, ko={"title": "둘째 글", "translated": "2026-09-20"})
-    real_write = output._write_file
+    if into == "a fresh staging folder":  # without the last build's manifest the whole site is rewritten
+        for manifest in (site.root / ".kowp-cache" / "build").glob("outputs-*.pickle"):
+            manifest.unlink()
+    real_put = output._put  # every file either way of writing goes through it
     calls = []
 
     def failing_write(target: Path, data: bytes | Path) -> None:
         calls.append(target)
         if len(calls) == 5:
             raise exception
-        real_write(target, data)
+        real_put(target, data)
 
-    monkeypatch.setattr(output, "_write_file", failing_write)
+    monkeypatch.setattr(output, "_put", failing_write)
     with pytest.raises(type(exception)):
         build(site.root, BuildOptions())
     assert len(calls) == 5
@@ -50,7 +54,7 @@ def test_build_interrupted_while_writing_keeps_the_previous_site(
     leftovers = sorted(p.name for p in site.root.iterdir() if p.name.startswith(".site"))
     assert leftovers == [], "no staging folder is left behind"
 
-    monkeypatch.setattr(output, "_write_file", real_write)
+    monkeypatch.setattr(output, "_put", real_put)
     build(site.root, BuildOptions())
     assert "2026/09/second/index.html" in tree(site.root / "site")
 
