@@ -148,6 +148,10 @@ def structure(doc: Doc) -> Structure:
             counts[kind] += n
             first.setdefault(kind, line)
 
+    def add_html(html: str, line: int) -> None:
+        add("images", line, len(IMG_RE.findall(html)))
+        add("links", line, len(HREF_RE.findall(html)))
+
     tokens = doc.tokens
     for i, tok in enumerate(tokens):
         line = doc.line_of(tok)
@@ -168,8 +172,7 @@ def structure(doc: Doc) -> Structure:
         elif tok.type == "tr_open":
             add("table rows", line)
         elif tok.type == "html_block":
-            add("images", line, len(IMG_RE.findall(tok.content)))
-            add("links", line, len(HREF_RE.findall(tok.content)))
+            add_html(tok.content, line)
         elif tok.type == "inline" and tok.children:
             for child in tok.children:
                 if child.type == "image":
@@ -177,6 +180,5 @@ def structure(doc: Doc) -> Structure:
                 elif child.type == "link_open":
                     add("links", line)
                 elif child.type == "html_inline":
-                    add("images", line, len(IMG_RE.findall(child.content)))
-                    add("links", line, len(HREF_RE.findall(child.content)))
+                    add_html(child.content, line)
     return Structure(counts, tuple(headings), first)

@@ -6,14 +6,13 @@ import argparse
 from pathlib import Path
 
 from kowp_site import ui
+from kowp_site.commands import add_post_argument
 
 HELP = "Record the current en.md hash in a translation (and its publication date when first published)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "post", metavar="POST", help="the post: its folder, en.md or ko.md, YYYY/MM/slug, or the original URL"
-    )
+    add_post_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

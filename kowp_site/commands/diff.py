@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 
 from kowp_site import ui
+from kowp_site.commands import add_post_argument
 
 HELP = "Show what changed in en.md since the version a translation's source_hash records (from the Git history)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "post", metavar="POST", help="the post: its folder, en.md or ko.md, YYYY/MM/slug, or the original URL"
-    )
+    add_post_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
