@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kowp_site import config as config_module
-from kowp_site.config import Config
+from kowp_site.site import config as config_module
+from kowp_site.site.config import Config
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 FEED_PATH = "/news/feed/"

@@ -302,7 +302,7 @@ def test_two_builds_are_byte_identical(site, build_site, tmp_path):
 
 def test_sanitized_images_and_embeds_carry_their_attributes_in_one_order():
     """nh3 writes several added attributes in an order that changes from one cleaner to the next."""
-    from kowp_site.markdown import Renderer
+    from kowp_site.site.markdown import Renderer
 
     body = '![a > b](https://s.w.org/a.png "t")\n\n<iframe src="https://www.youtube.com/embed/abcdefgh"></iframe>\n'
     pages = {Renderer(embeds="iframe").render(body).html for _ in range(24)}
@@ -379,7 +379,7 @@ def test_failed_build_keeps_previous_site(site, build_site, monkeypatch):
 
     # An exception while writing (disk full, a crash) also leaves the old site in place.
     site.post("x", ko={"title": "새 제목"})
-    import kowp_site.output as output
+    import kowp_site.site.output as output
 
     calls = {"n": 0}
     real = output._write_file

@@ -104,7 +104,7 @@ def test_check_json_is_stable_and_lists_every_finding(tree, capsys, monkeypatch)
     assert data["problems"][4]["message"] == "'대시보드' for 'dashboard': the glossary says '알림판'"
     assert data["problems"][4]["hint"] == "write 알림판 (content/glossary.toml)"
     # The CI job summary reads this very format.
-    from kowp_site.ci_summary import parse_check_report
+    from kowp_site.translation.ci_summary import parse_check_report
 
     assert [p.check for p in parse_check_report(out)] == ["structure", "structure", "hangul", "outdated", "glossary"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kowp_site import check_run
-from kowp_site.checks import CHECKS
+from kowp_site.translation import check_run
+from kowp_site.translation.checks import CHECKS
 
 EN_BODY = """\
 WordPress 6.9 is available. Update your site from the dashboard.
@@ -98,8 +98,8 @@ def replace(site, old: str, new: str, path: str = KO) -> None:
 
 def edit_en(site, old: str, new: str) -> None:
     """Change en.md and record its new hash in ko.md, as a translator who kept up would."""
-    from kowp_site.content import sha256_bytes
-    from kowp_site.translate import acked_text
+    from kowp_site.site.content import sha256_bytes
+    from kowp_site.translation.workflow import acked_text
 
     en = KO.replace("ko.md", "en.md")
     replace(site, old, new, path=en)
@@ -273,7 +273,7 @@ def test_a_broken_glossary_is_reported_once(good):
 
 
 def test_the_shipped_glossary_is_valid_and_large_enough():
-    from kowp_site.korean import load_glossary
+    from kowp_site.translation.korean import load_glossary
 
     terms = load_glossary(Path(__file__).parent.parent / "content" / "glossary.toml")
     by_en = {t.en: t for t in terms}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kowp_site import config as config_mod
 from kowp_site.cli import main
 from kowp_site.errors import ConfigError
+from kowp_site.site import config as config_mod
 
 
 def run(root: Path, capsys, *args: str) -> tuple[int, str]:
@@ -162,7 +162,7 @@ def test_missing_root_is_a_usage_error(tmp_path, capsys):
 
 @pytest.mark.parametrize("gap", ["", "\n", "\n\n\n"])
 def test_body_line_points_at_the_first_body_line(site, gap):
-    from kowp_site import content as content_mod
+    from kowp_site.site import content as content_mod
 
     folder = site.post("x")
     (folder / "ko.md").write_text(

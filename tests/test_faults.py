@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from kowp_site import output
-from kowp_site.build import BuildOptions, build
-from kowp_site.config import load as load_config
 from kowp_site.errors import KowpError
-from kowp_site.fetch import Options, fetch
+from kowp_site.fetch.network import Options, fetch
+from kowp_site.site import output
+from kowp_site.site.build import BuildOptions, build
+from kowp_site.site.config import load as load_config
 from tests.conftest import SiteBuilder
 
 

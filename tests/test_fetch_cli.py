@@ -9,8 +9,8 @@ import lxml.html
 import pytest
 
 from kowp_site.cli import build_parser, main
-from kowp_site.content import sha256_bytes
-from kowp_site.fetch_plan import Write, apply
+from kowp_site.fetch.plan import Write, apply
+from kowp_site.site.content import sha256_bytes
 from tests.fetch_support import FEED_PATH, FEEDS, NEWS_PATHS, content_files, feed, snapshot
 
 NEWS = str(FEEDS / "wordpress-news.xml")

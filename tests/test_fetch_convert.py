@@ -1,4 +1,4 @@
-"""WordPress HTML -> Markdown (kowp_site.html2md) and feed bytes -> entries (kowp_site.importer)."""
+"""WordPress HTML -> Markdown (kowp_site.fetch.html2md) and feed bytes -> entries (kowp_site.fetch.importer)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kowp_site.content import load_post
-from kowp_site.html2md import to_markdown
-from kowp_site.importer import (
+from kowp_site.fetch.html2md import to_markdown
+from kowp_site.fetch.importer import (
     Converted,
     EmptyFeed,
     Entry,
@@ -26,7 +25,8 @@ from kowp_site.importer import (
     parse_feed,
     source_document,
 )
-from kowp_site.markdown import Renderer
+from kowp_site.site.content import load_post
+from kowp_site.site.markdown import Renderer
 from tests.fetch_support import FEEDS, feed, load_config
 
 BASE = "https://wordpress.org/news/2025/04/cecil/"

@@ -14,9 +14,9 @@ import pytest
 from werkzeug import Request, Response
 
 from kowp_site import __version__
-from kowp_site import content as content_module
 from kowp_site.errors import KowpError
-from kowp_site.fetch import BACKOFF, MAX_RETRY_AFTER, FetchError, Options, fetch
+from kowp_site.fetch.network import BACKOFF, MAX_RETRY_AFTER, FetchError, Options, fetch
+from kowp_site.site import content as content_module
 from tests.fetch_support import FEED_PATH, NEWS_PATHS, Sleeps, content_files, feed, load_config, snapshot
 
 NEWS = feed("wordpress-news.xml")

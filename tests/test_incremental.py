@@ -11,10 +11,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from kowp_site import build as build_mod
-from kowp_site import entries, output
-from kowp_site.build import BuildOptions, build
-from kowp_site.cache import hash_text as cache_hash
+from kowp_site.site import build as build_mod
+from kowp_site.site import entries, output
+from kowp_site.site.build import BuildOptions, build
+from kowp_site.site.cache import hash_text as cache_hash
 from tests.conftest import PYPROJECT
 
 PRODUCTION = BuildOptions()
@@ -98,7 +98,8 @@ def test_edit_writes_only_affected_outputs_and_equals_clean_build(blog, tmp_path
 
 
 def test_body_edit_leaves_the_archive_and_progress_pages_alone(blog, tmp_path, monkeypatch):
-    from kowp_site import progress, render
+    from kowp_site.site import render
+    from kowp_site.translation import progress
 
     out = blog.root / "site"
     before, before_stats = tree(out), stats(out)
@@ -145,9 +146,9 @@ def test_a_list_template_that_shows_bodies_gets_them(blog, tmp_path):
 def test_templates_read_a_body_only_where_they_show_it(blog):
     """The default theme shows a body on its own post page only: list pages and neighbour links
     ask for none."""
-    from kowp_site import config as config_mod
-    from kowp_site import content, render
-    from kowp_site.build import post_views
+    from kowp_site.site import config as config_mod
+    from kowp_site.site import content, render
+    from kowp_site.site.build import post_views
 
     config, _ = config_mod.load(blog.root)
     whole = post_views(config, content.load(config)[0].posts, drafts=False)
@@ -168,7 +169,7 @@ def test_a_build_leaves_no_posts_for_the_cyclic_collector(blog):
     not end with a pause while the cyclic collector walks every post (the CLI exits right after)."""
     import gc
 
-    from kowp_site import cache
+    from kowp_site.site import cache
 
     blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "글 2", "body": "고침.\n"})
     gc.collect()
@@ -366,7 +367,7 @@ def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
     shards = sorted(p.name for p in (blog.root / ".kowp-cache/build").glob("posts-*/*.pickle"))
     assert shards == [f"2026-{m:02d}.pickle" for m in range(1, 9) if m != 7]
 
-    from kowp_site import content
+    from kowp_site.site import content
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the cache written by the workers was not used")
@@ -386,8 +387,8 @@ def test_cache_output_folder_is_refused(blog):
 
 
 def test_a_session_keeps_posts_and_manifest_in_memory(blog, tmp_path, monkeypatch):
-    from kowp_site import cache
-    from kowp_site.build import Session
+    from kowp_site.site import cache
+    from kowp_site.site.build import Session
 
     session = Session()
     blog.post("post-3", en={"date": "2026-08-03T10:00:00+00:00"}, ko={"title": "첫 편집"})
@@ -431,7 +432,7 @@ def test_a_commit_is_an_input_even_when_no_file_changed(site, tmp_path):
 
 def test_changed_stat_with_the_same_content_reuses_the_cache(blog, tmp_path, monkeypatch):
     """A restored CI cache or a fresh checkout: every stat differs, no content does."""
-    from kowp_site import content
+    from kowp_site.site import content
 
     for path in (blog.root / "content/posts").rglob("*.md"):
         data = path.read_bytes()
@@ -449,8 +450,8 @@ def test_changed_stat_with_the_same_content_reuses_the_cache(blog, tmp_path, mon
 
 
 def test_the_scan_finds_exactly_the_folders_the_loader_reads(blog):
-    from kowp_site.cache import post_folders
-    from kowp_site.content import post_dirs
+    from kowp_site.site.cache import post_folders
+    from kowp_site.site.content import post_dirs
 
     posts = blog.root / "content/posts"
     blog.post("later", year=2027, month=1)
@@ -467,7 +468,7 @@ def test_the_scan_finds_exactly_the_folders_the_loader_reads(blog):
 
 def test_an_edit_reads_the_bodies_only_of_posts_whose_outputs_are_made_again(blog, tmp_path, monkeypatch):
     """Every build reads the light entries; Markdown bodies and HTML only for outputs made again."""
-    from kowp_site import cache
+    from kowp_site.site import cache
 
     for n in range(8, 12):  # more posts than a feed holds (feed_items = 10)
         blog.post(f"post-{n}", en={"date": f"2026-08-{n:02d}T10:00:00+00:00"}, ko={"translated": f"2026-09-{n:02d}"})
@@ -502,7 +503,7 @@ def test_lost_bodies_are_made_again_from_the_post_files(blog, tmp_path):
 
 
 def test_a_preview_after_a_production_build_reads_only_the_drafts_again(blog, tmp_path, monkeypatch):
-    from kowp_site import content
+    from kowp_site.site import content
 
     loaded = []
     original = content.load_post

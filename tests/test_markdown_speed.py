@@ -1,6 +1,6 @@
 """The Markdown renderer's shortcuts give exactly what the slow, general code they skip would give.
 
-Each shortcut in kowp_site.markdown (reading-time character count, link normalization, newline
+Each shortcut in kowp_site.site.markdown (reading-time character count, link normalization, newline
 normalization) is checked against the function it stands in for: the library's own, or the
 plain Python one-liner it replaced, on generated input that aims at its edges.
 """
@@ -21,7 +21,7 @@ from markdown_it.rules_core.normalize import normalize
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from kowp_site.markdown import (
+from kowp_site.site.markdown import (
     _UNSORTED,
     Renderer,
     alnum_count,

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from kowp_site import config as config_mod
-from kowp_site import content as content_mod
-from kowp_site import feeds
 from kowp_site.errors import KowpError
-from kowp_site.markdown import Renderer
 from kowp_site.paths import UnsafePath, check_slug, inside, key_from_link
-from kowp_site.render import make_view
+from kowp_site.site import config as config_mod
+from kowp_site.site import content as content_mod
+from kowp_site.site import feeds
+from kowp_site.site.markdown import Renderer
+from kowp_site.site.render import make_view
 from tests.conftest import SiteBuilder, en_md, ko_md, sha
 from tests.test_security import PAYLOADS, unsafe_markup
 

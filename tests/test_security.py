@@ -28,7 +28,7 @@ import yaml
 from lxml import etree
 
 from kowp_site.cli import main as cli_main
-from kowp_site.markdown import IMAGE_HOSTS, Renderer
+from kowp_site.site.markdown import IMAGE_HOSTS, Renderer
 from tests.conftest import PYPROJECT, SiteBuilder, en_md, sha
 from tests.test_browser import (
     LocalServer,

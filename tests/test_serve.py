@@ -21,8 +21,8 @@ import httpx
 import lxml.html
 import pytest
 
-from kowp_site import serve
-from kowp_site.build import BuildOptions, build
+from kowp_site.site import serve
+from kowp_site.site.build import BuildOptions, build
 
 WAIT = 20.0  # seconds; generous for a loaded CI machine, but never infinite
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml import html
 
-from kowp_site.render import json_script
+from kowp_site.site.render import json_script
 
 HOSTILE = '</script><script>alert("x")</script> & <b>굵게</b>'
 

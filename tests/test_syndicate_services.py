@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kowp_site import build, render
 from kowp_site.cli import main
-from kowp_site.config import load as load_config
-from kowp_site.content import load as load_content
+from kowp_site.site import build, render
+from kowp_site.site.config import load as load_config
+from kowp_site.site.content import load as load_content
 from kowp_site.social.state import State
-from kowp_site.syndicate import idempotency_key, record_key, syndicate
+from kowp_site.social.syndicate import idempotency_key, record_key, syndicate
 from tests.syndicate_fakes import FakeBluesky, FakeMastodon
 
 NOW = "1787270400"  # 2026-08-21T00:00:00Z

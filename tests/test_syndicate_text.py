@@ -13,7 +13,7 @@ import pytest
 from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.social import Posted, Secrets, compose
 from kowp_site.social.state import State, locked
-from kowp_site.syndicate import due, idempotency_key, now_from, record_key
+from kowp_site.social.syndicate import due, idempotency_key, now_from, record_key
 
 TAGS = ("워드프레스", "WordPress")
 URL = "https://example.org/kowp/2026/08/x/"

@@ -8,10 +8,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from kowp_site import config as config_mod
-from kowp_site import content as content_mod
-from kowp_site.progress import chart_svg, months, progress_pages
-from kowp_site.render import Templates
+from kowp_site.site import config as config_mod
+from kowp_site.site import content as content_mod
+from kowp_site.site.render import Templates
+from kowp_site.translation.progress import chart_svg, months, progress_pages
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -104,7 +104,7 @@ def test_chart_is_valid_svg_xml_and_deterministic(site):
 
 
 def test_chart_keeps_the_last_24_months():
-    from kowp_site.progress import MAX_MONTHS, Month
+    from kowp_site.translation.progress import MAX_MONTHS, Month
 
     assert MAX_MONTHS == 24
     assert str(chart_svg(())) == ""

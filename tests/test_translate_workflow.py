@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kowp_site.cli import main
-from kowp_site.content import sha256_bytes
+from kowp_site.site.content import sha256_bytes
 from tests.test_check_cli import git
 
 EN_V1 = "First paragraph.\n\nSecond paragraph says hello.\n"

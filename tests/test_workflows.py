@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kowp_site import ci_summary
 from kowp_site.cli import build_parser
+from kowp_site.translation import ci_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"
@@ -222,7 +222,7 @@ def test_ci_checks_builds_summarises_and_uploads_a_preview() -> None:
     # A preview never carries the production address.
     assert "--base-url http://localhost:8000/" in build
     summary = step(ci, "content", "작업 요약")["run"]
-    assert '>> "$GITHUB_STEP_SUMMARY"' in summary and "kowp_site.ci_summary pr" in summary
+    assert '>> "$GITHUB_STEP_SUMMARY"' in summary and "kowp_site.translation.ci_summary pr" in summary
     upload = step(ci, "content", "미리보기 아티팩트")
     assert upload["uses"].startswith("actions/upload-artifact@") and upload["with"]["path"] == "site/"
     # Every test runs somewhere: the browser suite in its own job, with a Chromium at Debian's path.
@@ -352,14 +352,14 @@ def test_every_ci_summary_call_in_the_workflows_is_valid() -> None:
     calls = [
         (where, args)
         for where, script in workflow_scripts()
-        for args in commands_in(script, ("python", "-m", "kowp_site.ci_summary"))
+        for args in commands_in(script, ("python", "-m", "kowp_site.translation.ci_summary"))
     ]
     assert {args[0] for _, args in calls} == {"fetch", "pr"}
     for where, args in calls:
         try:
             parser.parse_args(args)
         except SystemExit:
-            pytest.fail(f"{where}: `python -m kowp_site.ci_summary {shlex.join(args)}` is not valid")
+            pytest.fail(f"{where}: `python -m kowp_site.translation.ci_summary {shlex.join(args)}` is not valid")
 
 
 def test_every_kowp_site_command_in_contributing_exists() -> None:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from kowp_site import ci_summary
+from kowp_site.translation import ci_summary
 from tests.test_workflows import load, step
 
 
@@ -310,7 +310,7 @@ def test_summary_says_so_when_the_check_report_is_unreadable(tmp_path: Path) -> 
         [
             sys.executable,
             "-m",
-            "kowp_site.ci_summary",
+            "kowp_site.translation.ci_summary",
             "pr",
             "--changed",
             changed,

@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site import config as config_mod
     from kowp_site.errors import display_path
-    from kowp_site.translate import ack, find_folder
+    from kowp_site.site import config as config_mod
+    from kowp_site.translation.workflow import ack, find_folder
 
     config, _ = config_mod.load(args.root)
     result = ack(config, find_folder(config, args.post, Path.cwd()))

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site.build import BuildOptions, build
+    from kowp_site.site.build import BuildOptions, build
 
     with ui.phases() as progress:  # bars on a terminal only
         options = BuildOptions(

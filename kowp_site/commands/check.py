@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site.check_run import run_check
+    from kowp_site.translation.check_run import run_check
 
     report = run_check(args.root, args.paths, changed_since=args.changed_since, strict=args.strict, cwd=Path.cwd())
     if args.json:

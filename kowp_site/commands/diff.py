@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site import config as config_mod
-    from kowp_site.translate import find_folder, source_diff
+    from kowp_site.site import config as config_mod
+    from kowp_site.translation.workflow import find_folder, source_diff
 
     config, _ = config_mod.load(args.root)
     result = source_diff(config, find_folder(config, args.post, Path.cwd()))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from kowp_site import ui
 
 if TYPE_CHECKING:
-    from kowp_site.fetch import Summary
+    from kowp_site.fetch.network import Summary
 
 HELP = "Download new and changed English posts from the source feed as en.md files and translation stubs."
 
@@ -75,8 +75,8 @@ def _print_summary(summary: Summary) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site import config as config_module
-    from kowp_site.fetch import Options, fetch
+    from kowp_site.fetch.network import Options, fetch
+    from kowp_site.site import config as config_module
 
     if args.from_file is not None and (args.all or args.pages != 1):
         from kowp_site.errors import KowpError

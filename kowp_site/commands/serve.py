@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site import serve
+    from kowp_site.site import serve
 
     server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts)
     stop = threading.Event()

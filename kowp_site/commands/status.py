@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site import config as config_mod
-    from kowp_site import content as content_mod
-    from kowp_site.translate import status
+    from kowp_site.site import config as config_mod
+    from kowp_site.site import content as content_mod
+    from kowp_site.translation.workflow import status
 
     config, warnings = config_mod.load(args.root)
     content, problems = content_mod.load(config)

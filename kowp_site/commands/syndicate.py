@@ -43,9 +43,9 @@ def _now(value: str | None) -> dt.datetime | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kowp_site.build import BuildOptions, load_site
+    from kowp_site.site.build import BuildOptions, load_site
     from kowp_site.social import TARGETS
-    from kowp_site.syndicate import syndicate
+    from kowp_site.social.syndicate import syndicate
 
     config, content, warnings = load_site(args.root, BuildOptions())
     ui.report(warnings)

@@ -1,6 +1,6 @@
 """The services ``kowp-site syndicate`` announces new translations on, and what they share.
 
-* :mod:`kowp_site.social.text`    an announcement's text, counted the way each service counts (pure)
+* :mod:`kowp_site.social.compose` an announcement's text, counted the way each service counts (pure)
 * :mod:`kowp_site.social.state`   the committed record of what was posted (content/.syndication.json)
 * :mod:`kowp_site.social.mastodon` and :mod:`kowp_site.social.bluesky`  the only modules that post
 

@@ -1,7 +1,7 @@
 """Posting to a Bluesky account through the atproto SDK. Only the syndicate run calls this.
 
 Every post is created with a record key derived from the post's guid (a valid TID, see
-:func:`kowp_site.syndicate.record_key`), so a retry can never make a second post: the service
+:func:`kowp_site.social.syndicate.record_key`), so a retry can never make a second post: the service
 refuses a second record under the same key, and :meth:`BlueskyTarget.find` reads it back.
 """
 

@@ -22,10 +22,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from kowp_site import __version__, ui
-from kowp_site.config import Config
 from kowp_site.errors import KowpError, Problem
-from kowp_site.fetch_plan import STATE_FILE, Item, Write, apply, lock, plan, read_state, state_bytes
-from kowp_site.importer import EmptyFeed, Entry, Feed, convert, parse_feed
+from kowp_site.fetch.importer import EmptyFeed, Entry, Feed, convert, parse_feed
+from kowp_site.fetch.plan import STATE_FILE, Item, Write, apply, lock, plan, read_state, state_bytes
+from kowp_site.site.config import Config
 
 MAX_BYTES = 20 * 1024 * 1024  # largest feed page accepted (the real News feed is ~1 MB)
 TIMEOUT = 30.0  # seconds to connect, and between two chunks of the answer

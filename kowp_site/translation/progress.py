@@ -2,7 +2,7 @@
 
 Pure: built from the content model alone (no Git, no clock), so both pages are the same on
 every build of the same content. The chart of published translations per month is an inline SVG
-made here; the page needs no JavaScript. Called once by :func:`kowp_site.build.render_site`.
+made here; the page needs no JavaScript. Called once by :func:`kowp_site.site.build.render_site`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from kowp_site import gitlog, render
-from kowp_site.config import Config
-from kowp_site.content import STATUSES, Content, Post
+from kowp_site import gitlog
+from kowp_site.site import render
+from kowp_site.site.config import Config
+from kowp_site.site.content import STATUSES, Content, Post
 
 MAX_MONTHS = 24  # the chart shows at most the last two years
 GITHUB_HANDLE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")

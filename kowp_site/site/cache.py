@@ -3,7 +3,7 @@
 Two kinds of files, both safe to delete at any time (the next build is then a full one):
 
 - ``posts-<fingerprint>/<YYYY-MM>.pickle``: one :class:`PostEntry` per post folder of that month,
-  i.e. the loaded :class:`~kowp_site.content.Post` without its Markdown bodies, its problems, and
+  i.e. the loaded :class:`~kowp_site.site.content.Post` without its Markdown bodies, its problems, and
   what lists and feeds need of its rendered Markdown (summary, image, length); every build reads
   all of them. ``posts-<fingerprint>/bodies/<YYYY-MM>.pickle`` holds the month's :class:`Body`
   records (the rendered HTML), read only for the outputs that are made again (see
@@ -36,14 +36,14 @@ from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
 from kowp_site import __version__
-from kowp_site.config import Config
+from kowp_site.site.config import Config
 from kowp_site.errors import Problem
-from kowp_site.output import Record
+from kowp_site.site.output import Record
 
 if TYPE_CHECKING:
-    from kowp_site.content import Post
-    from kowp_site.markdown import Rendered
-    from kowp_site.render import PostView
+    from kowp_site.site.content import Post
+    from kowp_site.site.markdown import Rendered
+    from kowp_site.site.render import PostView
 
 FORMAT = "5"
 CACHE_DIR = ".kowp-cache"
@@ -166,7 +166,7 @@ class Scan:
 
 
 def post_folders(posts_dir: Path) -> list[tuple[str, str, str, str]]:
-    """(year, month, slug, folder) of every post folder, as :func:`kowp_site.content.post_dirs`
+    """(year, month, slug, folder) of every post folder, as :func:`kowp_site.site.content.post_dirs`
     finds them (folders only, no dot-names, sorted), with plain strings: a no-change build stats
     thousands of folders and makes no Path for them."""
 
@@ -196,24 +196,22 @@ def scan(config: Config) -> Scan:
     return Scan(folders, sigs, pages, hash_text(sorted(sigs.items()), pages))
 
 
-# The modules whose code decides what a post entry or an output holds.
-BUILD_MODULES = (
-    "__init__", "build", "cache", "config", "content", "entries", "errors", "feeds", "gitlog", "markdown", "output",
-    "paths", "progress", "render",
-)  # fmt: skip
+PACKAGE = Path(__file__).resolve().parent.parent  # kowp_site: every module may decide what an output holds
 LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter")
 
 
 def tool_fingerprint() -> str:
-    """kowp-site's version and build modules, Python, and the libraries whose output we cache
+    """kowp-site's version and every module of it, Python, and the libraries whose output we cache
     (their installed files' stat: no import needed)."""
     import importlib.util
 
-    here = Path(__file__).resolve().parent
     sources = []
-    for name in BUILD_MODULES:
-        st = (here / f"{name}.py").stat()
-        sources.append((name, st.st_size, st.st_mtime_ns))
+    for dirpath, dirnames, filenames in os.walk(PACKAGE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and d != "themes")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(dirpath, name))
+                sources.append((os.path.relpath(os.path.join(dirpath, name), PACKAGE), st.st_size, st.st_mtime_ns))
     for library in LIBRARIES:
         spec = importlib.util.find_spec(library)
         origin = Path(spec.origin) if spec is not None and spec.origin else None
@@ -225,8 +223,7 @@ def tool_fingerprint() -> str:
 
 def theme_signature(config: Config) -> Signature:
     """Stat of every file of the site's themes and of the bundled theme (templates and static)."""
-    here = Path(__file__).resolve().parent
-    folders = [config.root / "themes", here / "themes" / "default", here.parent / "themes" / "default"]
+    folders = [config.root / "themes", PACKAGE / "themes" / "default", PACKAGE.parent / "themes" / "default"]
     found: list[tuple[str, int, int, int]] = []
     for folder in folders:
         if folder.is_dir():

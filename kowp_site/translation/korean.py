@@ -1,6 +1,6 @@
 """Rules about Korean text: Hangul share, the glossary, the product name, sentence endings.
 
-Pure functions over :class:`kowp_site.mdscan.Doc`; :mod:`kowp_site.checks` turns their results
+Pure functions over :class:`kowp_site.translation.mdscan.Doc`; :mod:`kowp_site.translation.checks` turns their results
 into findings. The glossary file format is documented at the top of content/glossary.toml.
 """
 
@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from kowp_site.errors import KowpError
-from kowp_site.mdscan import Doc
+from kowp_site.translation.mdscan import Doc
 
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 # Words that stay in Latin letters in a good translation: addresses, names, identifiers.

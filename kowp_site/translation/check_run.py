@@ -1,6 +1,6 @@
 """``kowp-site check`` from start to finish: load, choose posts, run the rules, collect findings.
 
-Kept apart from :mod:`kowp_site.checks` (the rules) so the rules stay pure and testable alone.
+Kept apart from :mod:`kowp_site.translation.checks` (the rules) so the rules stay pure and testable alone.
 """
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kowp_site import checks, gitlog
-from kowp_site import config as config_mod
-from kowp_site import content as content_mod
-from kowp_site.checks import Finding
-from kowp_site.content import Post
+from kowp_site import gitlog
 from kowp_site.errors import KowpError, display_path
+from kowp_site.site import config as config_mod
+from kowp_site.site import content as content_mod
+from kowp_site.site.content import Post
+from kowp_site.translation import checks
+from kowp_site.translation.checks import Finding
 
 
 @dataclass(frozen=True)

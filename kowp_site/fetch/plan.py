@@ -19,11 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from kowp_site.config import Config
-from kowp_site.content import post_dirs
 from kowp_site.errors import KowpError
-from kowp_site.importer import Converted, Skipped
+from kowp_site.fetch.importer import Converted, Skipped
 from kowp_site.paths import UnsafePath, inside
+from kowp_site.site.config import Config
+from kowp_site.site.content import post_dirs
 
 STATE_FILE = ".fetch-state.json"
 LOCK_FILE = ".fetch.lock"

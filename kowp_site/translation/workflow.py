@@ -19,10 +19,10 @@ import frontmatter
 import yaml
 
 from kowp_site import gitlog
-from kowp_site.config import Config, source_date
-from kowp_site.content import HASH_RE, STATUSES, Content, Post, sha256_bytes
 from kowp_site.errors import KowpError, display_path
 from kowp_site.paths import UnsafePath, key_from_link, key_from_parts
+from kowp_site.site.config import Config, source_date
+from kowp_site.site.content import HASH_RE, STATUSES, Content, Post, sha256_bytes
 
 # --- status ---------------------------------------------------------------------------------
 

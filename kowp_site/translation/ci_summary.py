@@ -2,10 +2,10 @@
 
 Only the workflows call this module (nothing else imports it)::
 
-    python -m kowp_site.ci_summary pr --changed FILE --check FILE [--preview-artifact NAME]
+    python -m kowp_site.translation.ci_summary pr --changed FILE --check FILE [--preview-artifact NAME]
         ci.yml: prints the job summary in Markdown: the posts a pull request adds or changes, their
         status, and what `kowp-site check --json` found in them.
-    python -m kowp_site.ci_summary fetch --report FILE --body FILE [--default-token]
+    python -m kowp_site.translation.ci_summary fetch --report FILE --body FILE [--default-token]
         fetch.yml: reads `kowp-site fetch --json`, decides whether a pull request is needed, writes
         its body to FILE and prints ``changed=``, ``title=`` and ``commit=`` lines for $GITHUB_OUTPUT.
 
@@ -294,8 +294,8 @@ def pr_summary(
 
 
 def _language(root: Path) -> str:
-    from kowp_site.config import load
     from kowp_site.errors import KowpError
+    from kowp_site.site.config import load
 
     try:
         return load(root)[0].language
@@ -307,7 +307,9 @@ def _language(root: Path) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m kowp_site.ci_summary", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kowp_site.translation.ci_summary", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     pr = sub.add_parser("pr", help="print the Korean job summary of a pull request (ci.yml)")
     pr.add_argument(

@@ -19,15 +19,15 @@ import jinja2
 import markupsafe
 
 from kowp_site import __version__, gitlog
-from kowp_site.config import Category, Config
-from kowp_site.content import Page, Post
+from kowp_site.site.config import Category, Config
+from kowp_site.site.content import Page, Post
 from kowp_site.errors import KowpError
-from kowp_site.markdown import Rendered
+from kowp_site.site.markdown import Rendered
 
 
 def bundled_theme() -> Path:
     """The default theme shipped with kowp-site (inside the wheel, or beside the source tree)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the kowp_site package
     for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
         if (candidate / "templates").is_dir():
             return candidate
@@ -128,7 +128,7 @@ def archive_entry(view: PostView) -> ArchiveEntry:
 
 
 def summary_of(post: Post, rendered: Rendered) -> str:
-    from kowp_site.markdown import trim
+    from kowp_site.site.markdown import trim
 
     if post.translation and post.translation.summary:
         return trim(post.translation.summary)

@@ -18,8 +18,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kowp_site import ui
-from kowp_site.build import BuildOptions, BuildResult, Session, build
-from kowp_site.cache import CACHE_DIR
+from kowp_site.site.build import BuildOptions, BuildResult, Session, build
+from kowp_site.site.cache import CACHE_DIR
 from kowp_site.errors import KowpError, ProblemsError
 
 EVENTS_PATH = "/__kowp/events"

@@ -14,9 +14,9 @@ from html import escape
 from operator import attrgetter
 
 from kowp_site import __version__
-from kowp_site.config import Config, source_date
-from kowp_site.markdown import feed_html
-from kowp_site.render import PostView
+from kowp_site.site.config import Config, source_date
+from kowp_site.site.markdown import feed_html
+from kowp_site.site.render import PostView
 
 
 def build_time(views: Sequence[PostView]) -> dt.datetime:

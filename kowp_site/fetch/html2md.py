@@ -1,6 +1,6 @@
 """WordPress post HTML -> clean Markdown a translator can edit, in one pure function.
 
-Called by :mod:`kowp_site.importer` for each feed entry's content:encoded. The conversion itself
+Called by :mod:`kowp_site.fetch.importer` for each feed entry's content:encoded. The conversion itself
 is markdownify's; this module first tidies the block-editor markup (``<!-- wp:… -->`` comments,
 ``wp-block-*`` wrappers, empty paragraphs, figures, buttons, embeds) into plain HTML that has one
 obvious Markdown form, then post-processes whitespace. Nothing here touches the disk or network.
@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import MarkdownConverter
 
-from kowp_site.markdown import IFRAME_HOSTS
+from kowp_site.site.markdown import IFRAME_HOSTS
 
 # Elements whose content never belongs in a post body.
 DROPPED = ("script", "style", "noscript", "template", "form", "input", "button", "select", "textarea", "svg", "link")

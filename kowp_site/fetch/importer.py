@@ -1,6 +1,6 @@
 """Feed bytes -> the en.md and translation-stub files of each post, with no I/O.
 
-Called by :mod:`kowp_site.fetch` once everything is downloaded: :func:`parse_feed` reads the bytes
+Called by :mod:`kowp_site.fetch.network` once everything is downloaded: :func:`parse_feed` reads the bytes
 with feedparser and refuses what is not a usable feed; :func:`convert` turns one entry into the
 exact bytes of ``en.md`` and of the ``<language>.md`` stub (or a reason to skip it). The full post
 is content:encoded; the RSS ``description`` is only an excerpt and is used (and marked) only when
@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from kowp_site.content import CONTROL_RE, sha256_bytes
 from kowp_site.errors import KowpError
-from kowp_site.html2md import to_markdown
+from kowp_site.fetch.html2md import to_markdown
 from kowp_site.paths import PostKey, UnsafePath, key_from_link
+from kowp_site.site.content import CONTROL_RE, sha256_bytes
 
 _XML_DECL = re.compile(rb"""^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """A Markdown file as the checks see it: file lines, front-matter key lines, body tokens.
 
 ``kowp-site check`` reports ``path:line``, so everything here keeps file line numbers: body tokens
-come from markdown-it-py (through :class:`kowp_site.markdown.Renderer`'s parser) and their
+come from markdown-it-py (through :class:`kowp_site.site.markdown.Renderer`'s parser) and their
 ``map`` is shifted to lines of the file. Pure apart from reading the one file.
 """
 
@@ -24,7 +24,7 @@ KEY_RE = re.compile(r"([A-Za-z_][\w-]*)\s*:")
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    from kowp_site.markdown import Renderer
+    from kowp_site.site.markdown import Renderer
 
     return Renderer().md
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from kowp_site.config import Config, source_date
-from kowp_site.content import Content, Post
 from kowp_site.errors import KowpError
 from kowp_site.paths import UnsafePath, inside
+from kowp_site.site.config import Config, source_date
+from kowp_site.site.content import Content, Post
 from kowp_site.social import TARGETS, Posted, Secrets, TargetError, compose
 from kowp_site.social.compose import Card, Message
 from kowp_site.social.state import STATE_FILE, State
@@ -117,7 +117,7 @@ def site_file(config: Config, content: Content, url: str) -> Path | None:
     rel = unquote(urlsplit(url).path)[len(urlsplit(config.base_url).path) :]
     try:
         if rel.startswith("static/"):
-            from kowp_site.render import theme_dirs
+            from kowp_site.site.render import theme_dirs
 
             for folder in theme_dirs(config):
                 candidate = inside(folder / "static", rel.removeprefix("static/"))
@@ -158,7 +158,7 @@ def messages_for(
     config: Config, content: Content, posts: Sequence[Post], targets: Sequence[str], now: dt.datetime, state: State
 ) -> list[Message]:
     """The message for every due post not yet recorded on each target, in target then date order."""
-    from kowp_site.build import post_views
+    from kowp_site.site.build import post_views
 
     views = {v.post.key.path: v for v in post_views(config, posts, drafts=False)}
     tags = config.syndication.hashtags

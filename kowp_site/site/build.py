@@ -3,7 +3,7 @@
 Everything is read and validated first; nothing is written until every changed page, feed and
 file of the new site exists in memory, so a content error never leaves half a site.
 
-Builds are incremental (see :mod:`kowp_site.cache`): post folders whose files did not change
+Builds are incremental (see :mod:`kowp_site.site.cache`): post folders whose files did not change
 (stat first) come from the cache with their rendered Markdown, changed ones are loaded and
 rendered in worker processes, every deferred output carries a key of everything it depends on
 and is rendered again only when that key changed, and only files whose bytes changed are
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
-from kowp_site import cache
-from kowp_site import config as config_mod
-from kowp_site.config import Config
-from kowp_site.entries import WholeViews, assemble, load_posts, make_renderer, shown
+from kowp_site.site import cache
+from kowp_site.site import config as config_mod
+from kowp_site.site.config import Config
+from kowp_site.site.entries import WholeViews, assemble, load_posts, make_renderer, shown
 from kowp_site.errors import ContentError, Problem, split_problems
-from kowp_site.output import (
+from kowp_site.site.output import (
     OutputSet,
     Record,
     Staging,
@@ -39,9 +39,9 @@ from kowp_site.output import (
 )
 
 if TYPE_CHECKING:
-    from kowp_site import content as content_mod
-    from kowp_site import render
-    from kowp_site.content import Content, Post
+    from kowp_site.site import content as content_mod
+    from kowp_site.site import render
+    from kowp_site.site.content import Content, Post
 
 PARALLEL_OUTPUTS = 256  # fewer outputs to make than this are made in this process
 OUTPUTS_PER_TASK = 96
@@ -112,7 +112,7 @@ class OutputKeys:
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
     """Read and validate configuration and content; raise with every error at once."""
-    from kowp_site import content as content_mod
+    from kowp_site.site import content as content_mod
 
     config, warnings = load_config(root, options)
     content, problems = content_mod.load(config)
@@ -136,7 +136,7 @@ def post_views(
     config: Config, posts: Sequence[Post], drafts: bool, render_body: Callable[[str], object] | None = None
 ) -> list[render.PostView]:
     """Render the body of every shown post; newest first, as ``posts`` is ordered."""
-    from kowp_site import render
+    from kowp_site.site import render
 
     renderer = make_renderer(config)
     body = render_body or renderer.render
@@ -164,7 +164,8 @@ def render_site(
     template reads a view's ``html`` or a feed carries the post, and never for the archive.
     Compiled templates are kept in ``bytecode`` (a folder) when given.
     """
-    from kowp_site import feeds, render
+    from kowp_site.site import feeds
+    from kowp_site.site import render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
     if bytecode is not None:
@@ -274,7 +275,7 @@ def render_site(
 
     def progress_page(path: str) -> str:
         if not made:
-            from kowp_site import progress  # imported only when the progress pages are made
+            from kowp_site.translation import progress  # imported only when the progress pages are made
 
             made.update(progress.progress_pages(config, content, t))
         return made[path]
@@ -405,7 +406,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         posts_cache.save()
         phase("cache")
 
-    from kowp_site import render
+    from kowp_site.site import render
 
     by_key = {e.post.key.path: e for e in entries if e.post is not None}
     views = [

@@ -6,7 +6,7 @@ The content model (documented in the README; changes go to CHANGELOG.md)::
     content/posts/YYYY/MM/<slug>/<lang>.md translation (ko.md), owned by translators
     content/pages/<name>.md               standalone translated pages
 
-No HTML is made here: that is :mod:`kowp_site.markdown`'s job.
+No HTML is made here: that is :mod:`kowp_site.site.markdown`'s job.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import frontmatter
 import yaml
 
-from kowp_site.config import Category, Config, category_key
+from kowp_site.site.config import Category, Config, category_key
 from kowp_site.errors import Problem, display_path
 from kowp_site.paths import (
     PostKey,

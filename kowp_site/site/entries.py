@@ -1,7 +1,7 @@
 """Post entries for a build: from the cache while a folder's files are unchanged, else loaded
 (and their Markdown rendered) in worker processes; light views made whole for the outputs made.
 
-Called by :func:`kowp_site.build.build`. Heavy imports (content, Markdown, templates) are made
+Called by :func:`kowp_site.site.build.build`. Heavy imports (content, Markdown, templates) are made
 inside the functions, so a build with nothing to do never imports them.
 """
 
@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from kowp_site import cache
-from kowp_site.config import Config
+from kowp_site.site import cache
+from kowp_site.site.config import Config
 from kowp_site.errors import ContentError, Problem
 
 if TYPE_CHECKING:
-    from kowp_site import render
-    from kowp_site.content import Content, Post
-    from kowp_site.markdown import Renderer
+    from kowp_site.site import render
+    from kowp_site.site.content import Content, Post
+    from kowp_site.site.markdown import Renderer
 
 PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
 POSTS_PER_TASK = 48
@@ -33,7 +33,7 @@ def shown(post: Post, drafts: bool) -> bool:
 
 
 def make_renderer(config: Config) -> Renderer:
-    from kowp_site.markdown import Renderer
+    from kowp_site.site.markdown import Renderer
 
     return Renderer(
         config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds, config.image_hosts
@@ -121,7 +121,7 @@ class WholeViews:
         return whole
 
     def remake(self, name: str) -> cache.Body:
-        from kowp_site import content as content_mod
+        from kowp_site.site import content as content_mod
 
         year, month, slug, folder = self.found.folders[name]
         post, _, _ = content_mod.load_post(self.config, year, month, slug, Path(folder))
@@ -164,8 +164,8 @@ def _load_chunk(
     """
     import pickle
 
-    from kowp_site import content as content_mod
-    from kowp_site import render
+    from kowp_site.site import content as content_mod
+    from kowp_site.site import render
 
     renderer = make_renderer(config)
     done = []
@@ -215,8 +215,8 @@ def _load_chunk(
 
 
 def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Content, list[Problem]]:
-    """The same Content and problems as :func:`kowp_site.content.load`, from post entries."""
-    from kowp_site import content as content_mod
+    """The same Content and problems as :func:`kowp_site.site.content.load`, from post entries."""
+    from kowp_site.site import content as content_mod
 
     problems: list[Problem] = [p for e in entries for p in e.problems]
     posts = [e.post for e in entries if e.post is not None]

@@ -12,10 +12,10 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from kowp_site import korean, mdscan
-from kowp_site.config import Config
-from kowp_site.content import Content, Post
 from kowp_site.errors import KowpError, Problem, display_path
+from kowp_site.site.config import Config
+from kowp_site.site.content import Content, Post
+from kowp_site.translation import korean, mdscan
 
 CHECKS: dict[str, str] = {
     "config": "the [tool.kowp-site] settings and the glossary file are valid",
@@ -311,7 +311,7 @@ def _missing_headings(
 
 def site_targets(config: Config, content: Content) -> set[str]:
     """Every site path a full (published-only) build writes, for the link check."""
-    from kowp_site.render import theme_dirs
+    from kowp_site.site.render import theme_dirs
 
     targets = set(SITE_PATHS)
     for post in content.posts:

@@ -1,0 +1,1 @@
+"""The build pipeline: configuration -> content -> Markdown -> pages and feeds -> the one writer."""

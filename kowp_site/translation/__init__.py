@@ -1,0 +1,1 @@
+"""The translators' workflow: status, check rules (Korean ones included), ack and diff, progress pages."""
