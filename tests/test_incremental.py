@@ -14,7 +14,6 @@ import pytest
 from kowp_site.site import build as build_mod
 from kowp_site.site import entries, output
 from kowp_site.site.build import BuildOptions, build
-from kowp_site.site.cache import hash_text as cache_hash
 from tests.conftest import PYPROJECT
 
 PRODUCTION = BuildOptions()
@@ -184,12 +183,6 @@ def test_a_build_leaves_no_posts_for_the_cyclic_collector(blog):
         gc.garbage.clear()
         gc.enable()
     assert left == []
-
-
-def test_output_keys_are_the_cache_hash_of_the_site_key_and_parts():
-    keys = build_mod.OutputKeys("site key ü", {})
-    assert keys.of("post", ["a", "b", ""], None) == cache_hash("site key ü", "post", ["a", "b", ""], None)
-    assert keys.of() == cache_hash("site key ü")
 
 
 def test_long_phases_report_their_progress(site, monkeypatch):

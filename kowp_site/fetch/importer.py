@@ -20,7 +20,8 @@ import yaml
 from kowp_site.errors import KowpError
 from kowp_site.fetch.html2md import to_markdown
 from kowp_site.paths import PostKey, UnsafePath, key_from_link
-from kowp_site.site.content import CONTROL_RE, sha256_bytes
+from kowp_site.site.content import sha256_bytes
+from kowp_site.site.frontmatter import CONTROL_RE
 
 _XML_DECL = re.compile(rb"""^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)

@@ -36,8 +36,8 @@ from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
 from kowp_site import __version__
-from kowp_site.site.config import Config
 from kowp_site.errors import Problem
+from kowp_site.site.config import Config
 from kowp_site.site.output import Record
 
 if TYPE_CHECKING:

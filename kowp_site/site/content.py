@@ -18,14 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import frontmatter
-import yaml
-
-from kowp_site.site.config import Category, Config, category_key
-from kowp_site.errors import Problem, display_path
+from kowp_site.errors import Problem
 from kowp_site.paths import (
     PostKey,
     UnsafePath,
@@ -33,6 +28,8 @@ from kowp_site.paths import (
     key_from_link,
     key_from_parts,
 )
+from kowp_site.site.config import Category, Config, category_key
+from kowp_site.site.frontmatter import Reader
 
 STATUSES = ("untranslated", "draft", "review", "published")
 SOURCE_KEYS = ("title", "link", "guid", "author", "date", "categories", "excerpt_only")
@@ -48,7 +45,6 @@ TRANSLATION_KEYS = (
 PAGE_KEYS = ("title", "summary", "draft")
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
 HASH_RE = re.compile(r"sha256:[0-9a-f]{64}")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0, so not in any feed
 # Names the site itself uses at its top level; a page may not take them.
 RESERVED_PAGES = {
     "page", "category", "archive", "translate", "contributors", "feed", "atom", "sitemap",
@@ -153,180 +149,11 @@ class Content:
     assets: tuple[tuple[str, Path], ...] = field(default=())  # (site path, file) of post bundles
 
 
-def _has_alias(text: str) -> bool:
-    """Whether YAML text uses an alias; aliases can expand a few lines into gigabytes."""
-    try:
-        return any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.CSafeLoader))
-    except yaml.YAMLError:
-        return False  # the loader reports the syntax error with its line
-
-
 def sha256_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-_YAML_HANDLER = frontmatter.YAMLHandler()  # stateless: detects and splits "---" front matter
-_KEY_LINE = re.compile(r"([A-Za-z_][\w-]*)\s*:")  # a top-level "key:" line (for problem line numbers)
-
-
-class _Reader:
-    """Collects problems while reading files, so one run reports all of them."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.root = config.root
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Path, line: int | None, message: str, hint: str = "", severity: str = "error") -> None:
-        self.problems.append(Problem(display_path(path, self.root), line, message, hint, severity))
-
-    def split(self, path: Path, data: bytes) -> tuple[dict[str, Any], str, dict[str, int], int] | None:
-        """Front matter and body of one file, with the line of each key. None on a fatal problem."""
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.problem(path, None, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8")
-            return None
-        text = text.lstrip("\ufeff").replace("\r\n", "\n")
-        handler = _YAML_HANDLER
-        if not handler.detect(text):
-            self.problem(path, 1, "missing front matter", "start the file with a '---' line and the keys")
-            return None
-        try:
-            fm_text, body = handler.split(text)
-        except ValueError:
-            self.problem(path, 1, "front matter is not closed", "end it with a '---' line")
-            return None
-        if "*" in fm_text and _has_alias(fm_text):
-            self.problem(path, 1, "front matter uses YAML aliases (*name)", "write each value out in full")
-            return None
-        try:
-            meta = yaml.load(fm_text, Loader=yaml.CSafeLoader) if fm_text.strip() else {}
-        except yaml.YAMLError as exc:
-            # Where an unclosed bracket or quote began is more useful than where the file ended.
-            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.problem(
-                path,
-                line,
-                f"front matter is not valid YAML: {what}",
-                "check quotes and indentation",
-            )
-            return None
-        if not isinstance(meta, dict):
-            self.problem(path, 2, "front matter must be 'key: value' lines")
-            return None
-        lines: dict[str, int] = {}
-        for n, line in enumerate(fm_text.split("\n"), start=1):
-            m = _KEY_LINE.match(line)
-            if m and m.group(1) not in lines:
-                lines[m.group(1)] = n
-        stripped = body.lstrip("\n")
-        body_line = text[: len(text) - len(stripped)].count("\n") + 1
-        return {str(k): v for k, v in meta.items()}, stripped, lines, body_line
-
-    def string(
-        self,
-        path: Path,
-        meta: dict[str, Any],
-        lines: dict[str, int],
-        key: str,
-        *,
-        required: bool = True,
-    ) -> str:
-        value = meta.get(key)
-        if value is None:
-            if required:
-                self.problem(
-                    path,
-                    1 if not lines else max(lines.values()),
-                    f"'{key}' is missing",
-                    f"add a '{key}:' line",
-                )
-            return ""
-        if isinstance(value, (dt.date, int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            self.problem(path, lines.get(key), f"'{key}' must be text")
-            return ""
-        if required and not value.strip():
-            self.problem(path, lines.get(key), f"'{key}' is empty", f"give the post a {key}")
-        if CONTROL_RE.search(value):
-            self.problem(
-                path, lines.get(key), f"'{key}' contains control characters", "remove them; feeds cannot carry them"
-            )
-            return ""
-        return value.strip()
-
-    def flag(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> bool:
-        """A true/false key; anything else (such as the text "false") is reported, not guessed."""
-        value = meta.get(key, False)
-        if isinstance(value, bool):
-            return value
-        self.problem(path, lines.get(key), f"'{key}' must be true or false, not {str(value)[:40]!r}")
-        return False
-
-    def strings(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> tuple[str, ...]:
-        value = meta.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in value):
-            self.problem(
-                path,
-                lines.get(key),
-                f"'{key}' must be a list of names",
-                f"write {key}: [name1, name2]",
-            )
-            return ()
-        if any(CONTROL_RE.search(str(x)) for x in value):
-            self.problem(
-                path, lines.get(key), f"'{key}' contains control characters", "remove them; feeds cannot carry them"
-            )
-            return ()
-        return tuple(str(x).strip() for x in value if str(x).strip())
-
-    def unknown(self, path: Path, meta: dict[str, Any], lines: dict[str, int], known: tuple[str, ...]) -> None:
-        for key in meta:
-            if key not in known:
-                self.problem(
-                    path,
-                    lines.get(key),
-                    f"unknown key '{key}'",
-                    f"known keys: {', '.join(known)}",
-                    "warning",
-                )
-
-    def datetime_value(self, path: Path, meta: dict[str, Any], lines: dict[str, int], key: str) -> dt.datetime | None:
-        """An ISO 8601 date-time with offset, or (for ``translated``) a plain date."""
-        value = meta.get(key)
-        line = lines.get(key)
-        if isinstance(value, dt.datetime):
-            when = value
-        elif isinstance(value, dt.date):
-            when = dt.datetime(value.year, value.month, value.day, tzinfo=self.config.tz)
-        elif isinstance(value, str):
-            try:
-                when = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                self.problem(
-                    path,
-                    line,
-                    f"'{key}' is not a date: {value!r}",
-                    "use 2026-08-27 or 2026-08-27T10:00:00+09:00",
-                )
-                return None
-        else:
-            self.problem(path, line, f"'{key}' is not a date", "use 2026-08-27 or 2026-08-27T10:00:00+09:00")
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=self.config.tz)
-        return when.astimezone(self.config.tz)
-
-
-def _source(reader: _Reader, path: Path, data: bytes) -> Source | None:
+def _source(reader: Reader, path: Path, data: bytes) -> Source | None:
     split = reader.split(path, data)
     if split is None:
         return None
@@ -366,7 +193,7 @@ def _source(reader: _Reader, path: Path, data: bytes) -> Source | None:
     )
 
 
-def _translation(reader: _Reader, path: Path, data: bytes) -> Translation | None:
+def _translation(reader: Reader, path: Path, data: bytes) -> Translation | None:
     split = reader.split(path, data)
     if split is None:
         return None
@@ -424,7 +251,7 @@ def _translation(reader: _Reader, path: Path, data: bytes) -> Translation | None
     )
 
 
-def _page(reader: _Reader, path: Path) -> Page | None:
+def _page(reader: Reader, path: Path) -> Page | None:
     name = path.stem
     try:
         name = check_slug(name)
@@ -478,7 +305,7 @@ def load_post(
     caller can hash them without reading them again.
     """
     files = read if read is not None else {}
-    reader = _Reader(config)
+    reader = Reader(config)
     assets: list[tuple[str, Path]] = []
     try:
         key = key_from_parts(year, month, slug)
@@ -510,6 +337,31 @@ def load_post(
     if has_ko:
         files[ko.name] = ko.read_bytes()
         translation = _translation(reader, ko, files[ko.name])
+    assets = post_assets(reader, folder, key)
+    if source is None or (has_ko and translation is None):
+        return None, reader.problems, assets
+    if source.link:
+        try:
+            if key_from_link(source.link) != key:
+                reader.problem(
+                    en,
+                    None,
+                    f"link {source.link} does not match the folder {key.path}",
+                    "keep the folder as fetch made it",
+                    "warning",
+                )
+        except UnsafePath:
+            pass
+    categories: dict[str, Category] = {}
+    for name in source.categories:
+        cat = config.category(name)
+        categories.setdefault(cat.slug, cat)
+    return Post(key, source, translation, tuple(categories.values())), reader.problems, assets
+
+
+def post_assets(reader: Reader, folder: Path, key: PostKey) -> list[tuple[str, Path]]:
+    """(site path, file) of each file a post folder publishes beside its Markdown; others are problems."""
+    assets: list[tuple[str, Path]] = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.is_file() and not entry.name.endswith(".md") and not entry.name.startswith("."):
             suffix = Path(entry.name).suffix.lower()
@@ -532,25 +384,7 @@ def load_post(
                 )
                 continue
             assets.append((f"{key.path}/{entry.name}", Path(entry.path)))
-    if source is None or (has_ko and translation is None):
-        return None, reader.problems, assets
-    if source.link:
-        try:
-            if key_from_link(source.link) != key:
-                reader.problem(
-                    en,
-                    None,
-                    f"link {source.link} does not match the folder {key.path}",
-                    "keep the folder as fetch made it",
-                    "warning",
-                )
-        except UnsafePath:
-            pass
-    categories: dict[str, Category] = {}
-    for name in source.categories:
-        cat = config.category(name)
-        categories.setdefault(cat.slug, cat)
-    return Post(key, source, translation, tuple(categories.values())), reader.problems, assets
+    return assets
 
 
 def load(config: Config) -> tuple[Content, list[Problem]]:
@@ -569,7 +403,7 @@ def load(config: Config) -> tuple[Content, list[Problem]]:
 
 
 def _load_pages(config: Config, problems: list[Problem]) -> list[Page]:
-    reader = _Reader(config)
+    reader = Reader(config)
     pages: list[Page] = []
     pages_dir = config.content_dir / "pages"
     if pages_dir.is_dir():
@@ -589,7 +423,7 @@ def assemble(
     problems: list[Problem],
 ) -> Content:
     """Cross-file checks (duplicate guids and URLs) and ordering; adds to ``problems``."""
-    reader = _Reader(config)
+    reader = Reader(config)
     seen_guid: dict[str, Post] = {}
     for post in posts:
         other = seen_guid.get(post.source.guid)

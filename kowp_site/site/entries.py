@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from kowp_site.errors import ContentError, Problem
 from kowp_site.site import cache
 from kowp_site.site.config import Config
-from kowp_site.errors import ContentError, Problem
 
 if TYPE_CHECKING:
     from kowp_site.site import render

@@ -57,6 +57,18 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def tree_files(folder: Path, prefix: str) -> dict[str, Path]:
+    """Every file under ``folder`` (no dot-names), by ``prefix`` + its relative POSIX path, sorted."""
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                full = Path(dirpath) / name
+                found[f"{prefix}{full.relative_to(folder).as_posix()}"] = full
+    return found
+
+
 @dataclass
 class OutputSet:
     """Everything one build will write: path -> bytes, a file to copy, or a deferred maker."""
@@ -79,20 +91,6 @@ class OutputSet:
         self.owners[path] = owner
         if key is not None and callable(data):
             self.keys[path] = key
-
-    def add_tree(self, folder: Path, prefix: str, owner: str = "", *, replace: bool = False) -> None:
-        """Add every file under ``folder`` at ``prefix/relative``; ``replace`` lets a theme override."""
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                full = Path(dirpath) / name
-                rel = f"{prefix}{full.relative_to(folder).as_posix()}"
-                if replace:
-                    self.files.pop(check_output_path(rel), None)
-                    self.keys.pop(rel, None)
-                self.add(rel, full, owner)
 
     def make(self, path: str) -> bytes:
         """The bytes of a deferred output (called by :func:`plan`, possibly in a worker process)."""

@@ -19,9 +19,9 @@ import jinja2
 import markupsafe
 
 from kowp_site import __version__, gitlog
+from kowp_site.errors import KowpError
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
-from kowp_site.errors import KowpError
 from kowp_site.site.markdown import Rendered
 
 

@@ -18,9 +18,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kowp_site import ui
+from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
-from kowp_site.errors import KowpError, ProblemsError
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0

@@ -1,0 +1,78 @@
+"""What each output of a site reads, declared beside how it is made; one function derives its cache key.
+
+A group of outputs (post pages, lists, feeds, the archive, search shards, cards …) is a function
+that returns :class:`Output` values. Each names its path, how its bytes are made, and in
+:class:`Reads` every input those bytes depend on besides the site's settings (configuration,
+theme, tool and build options, which every output reads). :meth:`Keys.key` is the only place
+that turns a declaration into the key an incremental build compares; an output whose key is the
+same as in the previous build is not made again. An output that declares nothing (``reads`` is
+None) is made at once and compared by its bytes: fine for cheap ones.
+
+Example, a page that lists three posts and shows their bodies::
+
+    Output("list/index.html", partial(render_list, page), Reads(posts=names, values=(page.number,)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kowp_site.site import cache
+
+Maker = Callable[[], "bytes | str"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """The inputs one output reads, each named by what it is.
+
+    Posts are named by their key path (``YYYY/MM/slug``); "" names no post (an empty neighbour
+    slot), so the position of a name in the sequence can carry meaning.
+    """
+
+    posts: Sequence[str] = ()  # posts read whole (body HTML, summary, image): the digest of their files
+    light: Sequence[str] = ()  # posts read light (front matter, status, dates; no body): their card
+    entries: Sequence[str] = ()  # posts read as archive entries (title, address, dates, categories)
+    values: tuple[object, ...] = ()  # everything else shown: page numbers, a category, a date from Git
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of the site: where it goes, how it is made, and what it reads."""
+
+    path: str  # relative to the output folder
+    make: Maker | bytes | str | Path  # a Path is a file copied as it is
+    reads: Reads | None = None  # None: made now and compared by its bytes
+    owner: str = ""  # who made it, named in the error when two outputs claim one path
+
+
+Group = Callable[..., Iterable[Output]]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What the inputs of a build are, as digests: the site's settings and every post's files."""
+
+    site: str  # tool, configuration, theme templates and build options
+    posts: Mapping[str, str]  # post key path -> digest of its files
+    cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post
+    entries: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its archive entry
+
+    def key(self, output: Output) -> str:
+        """The cache key of ``output``: its path, its declared inputs and the site's settings."""
+        reads = output.reads
+        if reads is None:
+            raise ValueError(f"{output.path} declares no inputs: it has no key")
+        posts, cards, entries = self.posts, self.cards, self.entries
+        return cache.hash_more(
+            cache.hashed_prefix(self.site).copy(),
+            (
+                output.path,
+                reads.values,
+                [posts.get(p, "") for p in reads.posts],
+                [cards.get(p) or posts.get(p, "") for p in reads.light],
+                [entries.get(p) or posts.get(p, "") for p in reads.entries],
+            ),
+        )

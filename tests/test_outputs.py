@@ -1,0 +1,104 @@
+"""Outputs declare what they read; one function derives every cache key from the declarations."""
+
+from __future__ import annotations
+
+import pytest
+
+from kowp_site.site import build as build_mod
+from kowp_site.site import config as config_mod
+from kowp_site.site import content, groups, render
+from kowp_site.site.cache import hash_text
+from kowp_site.site.outputs import Keys, Output, Reads
+
+KEYS = Keys(
+    "site key ü",
+    posts={"2026/08/a": "digest-a", "2026/08/b": "digest-b", "2026/08/c": "digest-c"},
+    cards={"2026/08/a": "card-a"},
+    entries={"2026/08/b": "entry-b"},
+)
+
+
+def test_a_key_is_the_hash_of_the_site_key_the_path_and_every_declared_input():
+    output = Output(
+        "x/index.html",
+        lambda: "",
+        Reads(posts=("2026/08/a", ""), light=("2026/08/a", "2026/08/c"), entries=("2026/08/b",), values=(2, "v")),
+    )
+    expected = hash_text(
+        "site key ü", "x/index.html", (2, "v"), ["digest-a", ""], ["card-a", "digest-c"], ["entry-b"]
+    )  # a post without a card or entry falls back to its files' digest
+    assert KEYS.key(output) == expected
+
+
+def test_a_key_changes_with_each_declared_input_and_with_nothing_else():
+    reads = Reads(posts=("2026/08/a",), light=("2026/08/b",), entries=("2026/08/c",), values=(1,))
+    base = KEYS.key(Output("p", b"", reads))
+    changed = [
+        Keys("other site", KEYS.posts, KEYS.cards, KEYS.entries),
+        Keys(KEYS.site, {**KEYS.posts, "2026/08/a": "new"}, KEYS.cards, KEYS.entries),
+        Keys(KEYS.site, KEYS.posts, {**KEYS.cards, "2026/08/b": "new card"}, KEYS.entries),
+        Keys(KEYS.site, KEYS.posts, KEYS.cards, {**KEYS.entries, "2026/08/c": "new entry"}),
+    ]
+    assert all(keys.key(Output("p", b"", reads)) != base for keys in changed)
+    assert KEYS.key(Output("q", b"", reads)) != base
+    assert (
+        KEYS.key(
+            Output("p", b"", Reads(posts=("2026/08/a",), light=("2026/08/b",), entries=("2026/08/c",), values=(2,)))
+        )
+        != base
+    )
+    # A post the output does not read may change freely.
+    unrelated = Keys(KEYS.site, {**KEYS.posts, "2026/08/z": "anything"}, KEYS.cards, KEYS.entries)
+    assert unrelated.key(Output("p", b"", reads)) == base
+    # Order is meaning: (older, newer) neighbours swapped are another page.
+    assert KEYS.key(Output("p", b"", Reads(posts=("2026/08/a", "2026/08/b")))) != KEYS.key(
+        Output("p", b"", Reads(posts=("2026/08/b", "2026/08/a")))
+    )
+
+
+def test_an_output_that_declares_nothing_has_no_key():
+    with pytest.raises(ValueError, match="declares no inputs"):
+        KEYS.key(Output("robots.txt", "User-agent: *\n"))
+
+
+def test_every_deferred_output_of_a_build_has_the_key_of_its_declaration(site):
+    """render_site computes no key of its own: each deferred output's key is Keys.key of what its
+    group declared, and every output with a declaration is deferred."""
+    for day in range(1, 6):
+        site.post(
+            f"post-{day}",
+            en={"date": f"2026-08-0{day}T10:00:00+00:00", "categories": ("Releases",)},
+            ko={"title": f"글 {day}", "translated": f"2026-09-0{day}"},
+        )
+    config, _ = config_mod.load(site.root)
+    loaded, _ = content.load(config)
+    views = build_mod.post_views(config, loaded.posts, drafts=False)
+    keys = Keys("site", {v.post.key.path: f"d-{v.post.key.path}" for v in views})
+    outputs = build_mod.render_site(config, loaded, views, build_mod.BuildOptions(), keys)
+    data = groups.SiteData(config, loaded, views, render.Templates(config), incremental=True)
+    declared = {o.path: o for group in build_mod.GROUPS for o in group(data)}
+    assert sorted(declared) == sorted(outputs.files)
+    deferred = {path: keys.key(o) for path, o in declared.items() if o.reads is not None}
+    assert outputs.keys == deferred
+    assert {"index.html", "page/2/index.html", "feed.xml", "atom.xml", "feed.json", "archive/index.html",
+            "sitemap.xml", "translate/index.html", "category/releases/feed.xml"} <= set(deferred)  # fmt: skip
+    assert {"robots.txt", "404.html"} <= set(declared) - set(deferred)
+
+
+def test_post_pages_read_their_post_and_both_neighbours_in_order(site):
+    for day in range(1, 4):
+        site.post(
+            f"post-{day}",
+            en={"date": f"2026-08-0{day}T10:00:00+00:00"},
+            ko={"title": f"글 {day}", "translated": "2026-09-01"},
+        )
+    config, _ = config_mod.load(site.root)
+    loaded, _ = content.load(config)
+    views = build_mod.post_views(config, loaded.posts, drafts=False)
+    data = groups.SiteData(config, loaded, views, render.Templates(config))
+    reads = {o.path: o.reads.posts for o in groups.post_pages(data)}
+    assert reads == {
+        "2026/08/post-3/index.html": ("2026/08/post-3", "2026/08/post-2", ""),
+        "2026/08/post-2/index.html": ("2026/08/post-2", "2026/08/post-1", "2026/08/post-3"),
+        "2026/08/post-1/index.html": ("2026/08/post-1", "", "2026/08/post-2"),
+    }
