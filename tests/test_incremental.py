@@ -147,7 +147,7 @@ def test_templates_read_a_body_only_where_they_show_it(blog):
     ask for none."""
     from kowp_site.site import config as config_mod
     from kowp_site.site import content, render
-    from kowp_site.site.build import post_views
+    from kowp_site.site.entries import post_views
 
     config, _ = config_mod.load(blog.root)
     whole = post_views(config, content.load(config)[0].posts, drafts=False)

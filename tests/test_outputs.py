@@ -6,7 +6,7 @@ import pytest
 
 from kowp_site.site import build as build_mod
 from kowp_site.site import config as config_mod
-from kowp_site.site import content, groups, render
+from kowp_site.site import content, entries, groups, render
 from kowp_site.site.cache import hash_text
 from kowp_site.site.outputs import Keys, Output, Reads
 
@@ -72,7 +72,7 @@ def test_every_deferred_output_of_a_build_has_the_key_of_its_declaration(site):
         )
     config, _ = config_mod.load(site.root)
     loaded, _ = content.load(config)
-    views = build_mod.post_views(config, loaded.posts, drafts=False)
+    views = entries.post_views(config, loaded.posts, drafts=False)
     keys = Keys("site", {v.post.key.path: f"d-{v.post.key.path}" for v in views})
     outputs = build_mod.render_site(config, loaded, views, build_mod.BuildOptions(), keys)
     data = groups.SiteData(config, loaded, views, render.Templates(config), incremental=True)
@@ -94,7 +94,7 @@ def test_post_pages_read_their_post_and_both_neighbours_in_order(site):
         )
     config, _ = config_mod.load(site.root)
     loaded, _ = content.load(config)
-    views = build_mod.post_views(config, loaded.posts, drafts=False)
+    views = entries.post_views(config, loaded.posts, drafts=False)
     data = groups.SiteData(config, loaded, views, render.Templates(config))
     reads = {o.path: o.reads.posts for o in groups.post_pages(data)}
     assert reads == {

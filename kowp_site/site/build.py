@@ -27,7 +27,7 @@ from kowp_site.errors import ContentError, Problem, split_problems
 from kowp_site.site import cache, groups
 from kowp_site.site import config as config_mod
 from kowp_site.site.config import Config
-from kowp_site.site.entries import WholeViews, assemble, load_posts, make_renderer, shown
+from kowp_site.site.entries import WholeViews, assemble, load_posts, shown
 from kowp_site.site.output import (
     OutputSet,
     Record,
@@ -41,7 +41,7 @@ from kowp_site.site.outputs import Group, Keys
 
 if TYPE_CHECKING:
     from kowp_site.site import render
-    from kowp_site.site.content import Content, Post
+    from kowp_site.site.content import Content
 
 PARALLEL_OUTPUTS = 256  # fewer outputs to make than this are made in this process
 OUTPUTS_PER_TASK = 96
@@ -94,21 +94,6 @@ def checked(problems: Sequence[Problem], strict: bool) -> list[Problem]:
     if errors:
         raise ContentError(errors)
     return found_warnings
-
-
-def post_views(
-    config: Config, posts: Sequence[Post], drafts: bool, render_body: Callable[[str], object] | None = None
-) -> list[render.PostView]:
-    """Render the body of every shown post; newest first, as ``posts`` is ordered."""
-    from kowp_site.site import render
-
-    renderer = make_renderer(config)
-    body = render_body or renderer.render
-    views = []
-    for post in posts:
-        if shown(post, drafts) and post.translation is not None:
-            views.append(render.make_view(config, post, body(post.translation.body)))  # type: ignore[arg-type]
-    return views
 
 
 # The site, group by group: each returns its outputs with what they read (see kowp_site.site.outputs).

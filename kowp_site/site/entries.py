@@ -40,6 +40,21 @@ def make_renderer(config: Config) -> Renderer:
     )
 
 
+def post_views(
+    config: Config, posts: Sequence[Post], drafts: bool, render_body: Callable[[str], object] | None = None
+) -> list[render.PostView]:
+    """Render the body of every shown post; newest first, as ``posts`` is ordered."""
+    from kowp_site.site import render
+
+    renderer = make_renderer(config)
+    body = render_body or renderer.render
+    views = []
+    for post in posts:
+        if shown(post, drafts) and post.translation is not None:
+            views.append(render.make_view(config, post, body(post.translation.body)))  # type: ignore[arg-type]
+    return views
+
+
 def load_posts(
     config: Config,
     found: cache.Scan,

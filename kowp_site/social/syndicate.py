@@ -158,7 +158,7 @@ def messages_for(
     config: Config, content: Content, posts: Sequence[Post], targets: Sequence[str], now: dt.datetime, state: State
 ) -> list[Message]:
     """The message for every due post not yet recorded on each target, in target then date order."""
-    from kowp_site.site.build import post_views
+    from kowp_site.site.entries import post_views
 
     views = {v.post.key.path: v for v in post_views(config, posts, drafts=False)}
     tags = config.syndication.hashtags
