@@ -561,3 +561,54 @@ def test_screenshots_of_home_and_post(browser, sample_site: Site, clean_watch: W
     for target in made:
         data = target.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, target
+
+
+# --- images on a phone ---------------------------------------------------------------------------------
+
+VITALS = """() => new Promise(resolve => {
+  let shift = 0;
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) shift += e.value;
+  }).observe({type: "layout-shift", buffered: true});
+  let largest = null;
+  new PerformanceObserver(list => { const all = list.getEntries(); largest = all[all.length - 1]; })
+    .observe({type: "largest-contentful-paint", buffered: true});
+  setTimeout(() => resolve({
+    shift,
+    tag: largest && largest.element ? largest.element.tagName : null,
+    loading: largest && largest.element ? largest.element.getAttribute("loading") : null,
+    priority: largest && largest.element ? largest.element.getAttribute("fetchpriority") : null,
+    current: largest && largest.element && largest.element.currentSrc ? largest.element.currentSrc : null,
+  }), 800);
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_post_images_cause_no_layout_shift_and_the_largest_loads_eagerly(
+    browser, sample_site: Site, clean_watch: Watch, width: int
+) -> None:
+    """Lighthouse's two image findings, on a slow connection: unsized images shift the text when
+    they arrive (CLS), and a lazy largest image delays the largest paint."""
+    with_images = sorted(
+        p.parent.relative_to(sample_site.folder).as_posix() + "/"
+        for p in sample_site.folder.glob("[0-9]*/*/*/index.html")
+        if "<img" in p.read_text(encoding="utf-8").split("<main", 1)[1]
+    )
+    assert len(with_images) >= 2, "the published sample posts with images"
+    context = watched_context(browser, clean_watch, viewport={"width": width, "height": 800}, device_scale_factor=2)
+    for path in with_images:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send(  # about a slow phone connection: images arrive after the text is laid out
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 150, "downloadThroughput": 40_000, "uploadThroughput": 20_000},
+        )
+        page.goto(sample_site.url + path, wait_until="load")
+        vitals = page.evaluate(VITALS)
+        assert vitals["shift"] == 0, f"{path}: layout shift {vitals['shift']}"
+        if vitals["tag"] == "IMG":
+            assert vitals["loading"] != "lazy" and vitals["priority"] == "high", f"{path}: {vitals}"
+            assert vitals["current"].startswith(sample_site.url), vitals
+        page.close()
+    context.close()

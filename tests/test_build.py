@@ -304,17 +304,27 @@ def test_sanitized_images_and_embeds_carry_their_attributes_in_one_order():
     """nh3 writes several added attributes in an order that changes from one cleaner to the next."""
     from kowp_site.site.markdown import Renderer
 
-    body = '![a > b](https://s.w.org/a.png "t")\n\n<iframe src="https://www.youtube.com/embed/abcdefgh"></iframe>\n'
+    body = (
+        '![first](https://s.w.org/0.png)\n\n![a > b](https://s.w.org/a.png "t")\n\n'
+        '<iframe src="https://www.youtube.com/embed/abcdefgh"></iframe>\n'
+    )
     pages = {Renderer(embeds="iframe").render(body).html for _ in range(24)}
     assert len(pages) == 1
     page = lxml.html.fromstring(pages.pop())
-    image, frame = page.xpath("//img")[0], page.xpath("//iframe")[0]
+    first, image, frame = *page.xpath("//img"), page.xpath("//iframe")[0]
     assert list(image.attrib.items()) == [
         ("src", "https://s.w.org/a.png"),
         ("alt", "a > b"),
         ("title", "t"),
         ("loading", "lazy"),
         ("decoding", "async"),
+    ]
+    # The first image of a body loads at once, before the others (see kowp_site.site.images.dress).
+    assert list(first.attrib.items()) == [
+        ("src", "https://s.w.org/0.png"),
+        ("alt", "first"),
+        ("decoding", "async"),
+        ("fetchpriority", "high"),
     ]
     assert list(frame.attrib) == ["src", "sandbox", "loading"]
     assert frame.get("sandbox") == "allow-scripts allow-same-origin allow-presentation allow-popups"

@@ -106,6 +106,7 @@ GROUPS: tuple[Group, ...] = (
     groups.standalone_pages,
     groups.sitemap,
     groups.files,
+    groups.images,
 )
 
 

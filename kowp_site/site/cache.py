@@ -42,10 +42,11 @@ from kowp_site.site.output import Record
 
 if TYPE_CHECKING:
     from kowp_site.site.content import Post
+    from kowp_site.site.images import ImageInfo
     from kowp_site.site.markdown import Rendered
     from kowp_site.site.render import PostView
 
-FORMAT = "5"
+FORMAT = "6"
 CACHE_DIR = ".kowp-cache"
 KEEP_FINGERPRINTS = 3  # e.g. a local build, a --base-url CI build and serve
 
@@ -251,6 +252,7 @@ class PostEntry:
     view: PostView | None = None  # the light view of the post (made with ``rendered``)
     card: str = ""  # digest of the light post: what the translation progress pages depend on
     view_card: str = ""  # digest of the post's archive entry: what the archive depends on
+    images: tuple[tuple[str, ImageInfo], ...] = ()  # file name -> size of each good image in the folder
 
 
 @dataclass(frozen=True)
@@ -334,13 +336,13 @@ class BodyStore:
 
 
 def folder_content(folder: str | Path, sig: Signature, read: dict[str, bytes] | None = None) -> str:
-    """Hash of the Markdown files' bytes and the other files' names in ``folder`` (as ``sig``
-    lists them): compared when the stat changed but the content may not have (a restored CI
+    """Hash of the bytes of every file in ``folder`` (as ``sig`` lists them; a picture's size shows
+    on its page): compared when the stat changed but the content may not have (a restored CI
     cache, a fresh checkout, a touched file). ``read``: bytes already read, by file name."""
     parts = []
     for name, *_ in sig:
         digest = ""
-        if name.endswith(".md"):
+        if not name.startswith("."):
             data = read.get(name) if read else None
             try:
                 if data is None:

@@ -15,9 +15,10 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kowp_site.errors import Problem
@@ -30,6 +31,9 @@ from kowp_site.paths import (
 )
 from kowp_site.site.config import Category, Config, category_key
 from kowp_site.site.frontmatter import Reader
+
+if TYPE_CHECKING:
+    from kowp_site.site.images import ImageInfo
 
 STATUSES = ("untranslated", "draft", "review", "published")
 SOURCE_KEYS = ("title", "link", "guid", "author", "date", "categories", "excerpt_only")
@@ -147,6 +151,7 @@ class Content:
     pages: tuple[Page, ...]
     warnings: tuple[Problem, ...] = ()
     assets: tuple[tuple[str, Path], ...] = field(default=())  # (site path, file) of post bundles
+    images: Mapping[str, ImageInfo] = field(default_factory=dict)  # site path -> size of each good image (builds only)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -421,6 +426,7 @@ def assemble(
     pages: list[Page],
     assets: list[tuple[str, Path]],
     problems: list[Problem],
+    images: Mapping[str, ImageInfo] | None = None,
 ) -> Content:
     """Cross-file checks (duplicate guids and URLs) and ordering; adds to ``problems``."""
     reader = Reader(config)
@@ -463,4 +469,4 @@ def assemble(
     problems += reader.problems
     ordered = sorted(posts, key=lambda p: p.sort_key, reverse=True)
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return Content(tuple(ordered), tuple(pages), warnings, tuple(assets))
+    return Content(tuple(ordered), tuple(pages), warnings, tuple(assets), dict(images or {}))

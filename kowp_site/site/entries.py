@@ -21,6 +21,7 @@ from kowp_site.site.config import Config
 if TYPE_CHECKING:
     from kowp_site.site import render
     from kowp_site.site.content import Content, Post
+    from kowp_site.site.images import ImageInfo
     from kowp_site.site.markdown import Renderer
 
 PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
@@ -142,7 +143,7 @@ class WholeViews:
         post, _, _ = content_mod.load_post(self.config, year, month, slug, Path(folder))
         if post is None or post.translation is None:  # the files changed during the build
             raise ContentError([Problem(Path(folder), None, "the post changed during the build", "build again")])
-        html = make_renderer(self.config).render(post.translation.body).html
+        html = make_renderer(self.config).render(post.translation.body, dict(self.posts.entries[name].images)).html
         return cache.Body(self.posts.entries[name].digest, html)
 
 
@@ -199,8 +200,9 @@ def _load_chunk(
                     entries[name] = cache.PostEntry(name, sig, None, tuple(problems), tuple(assets), digest, None)
                     continue
                 rendered = view = None
+                images = folder_images(config, assets, problems)
                 if rendered_here(post, drafts):
-                    rendered = renderer.render(post.translation.body)  # type: ignore[union-attr]
+                    rendered = renderer.render(post.translation.body, dict(images))  # type: ignore[union-attr]
                     bodies[name] = cache.Body(digest, rendered.html)
                     rendered = dataclasses.replace(rendered, html="")  # the HTML lives in the Body
                 light = cache.light(post)
@@ -217,6 +219,7 @@ def _load_chunk(
                     view,
                     card=cache.hash_text(light),
                     view_card=cache.hash_text(render.archive_entry(view)) if view else "",  # what the archive shows
+                    images=images,
                 )
             shard = cache.shard_of(names[0])
             data = cache.dumps(entries)
@@ -229,6 +232,34 @@ def _load_chunk(
     return done
 
 
+def folder_images(
+    config: Config, assets: Sequence[tuple[str, Path]], problems: list[Problem]
+) -> tuple[tuple[str, ImageInfo], ...]:
+    """(file name, size) of each good image among a post folder's files; a bad one adds a warning
+    to ``problems`` and is published as it is."""
+    if not assets:
+        return ()
+    from kowp_site.errors import display_path
+    from kowp_site.site.images import probe
+
+    found = []
+    for _, path in assets:
+        info = probe(path)
+        if isinstance(info, str):
+            problems.append(
+                Problem(
+                    display_path(path, config.root),
+                    None,
+                    f"this image {info}",
+                    "replace the file; the page shows it unsized and without smaller copies",
+                    "warning",
+                )
+            )
+        else:
+            found.append((path.name, info))
+    return tuple(found)
+
+
 def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Content, list[Problem]]:
     """The same Content and problems as :func:`kowp_site.site.content.load`, from post entries."""
     from kowp_site.site import content as content_mod
@@ -236,5 +267,6 @@ def assemble(config: Config, entries: Sequence[cache.PostEntry]) -> tuple[Conten
     problems: list[Problem] = [p for e in entries for p in e.problems]
     posts = [e.post for e in entries if e.post is not None]
     assets = [a for e in entries for a in e.assets]
+    images = {f"{e.folder}/{name}": info for e in entries for name, info in e.images}
     pages = content_mod._load_pages(config, problems)  # pages are few: read every build
-    return content_mod.assemble(config, posts, pages, assets, problems), problems
+    return content_mod.assemble(config, posts, pages, assets, problems, images), problems

@@ -14,6 +14,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kowp_site.site import cache
 from kowp_site.site.config import Config
 from kowp_site.site.outputs import Output, Reads
 
@@ -225,6 +226,23 @@ def files(data: SiteData) -> Iterator[Output]:
         yield Output(path, source, owner="theme")
     for site_path, source in data.content.assets:
         yield Output(site_path, source, owner="post files")
+
+
+def images(data: SiteData) -> Iterator[Output]:
+    """Smaller copies (WebP, and the original format) of post-folder images wider than the column."""
+    from kowp_site.site.images import variant_bytes, variants
+
+    sources = dict(data.content.assets)
+    made_in = data.config.root / cache.CACHE_DIR / "images"
+    for site_path, info in sorted(data.content.images.items()):
+        folder, name = site_path.rsplit("/", 1)
+        for file, width, fmt in variants(name, info):
+            yield Output(
+                f"{folder}/{file}",
+                partial(variant_bytes, sources[site_path], info, width, fmt, made_in),
+                Reads(values=(info.digest, width, fmt)),
+                "post images",
+            )
 
 
 def sitemap_xml(

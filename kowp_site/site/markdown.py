@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -21,6 +22,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from kowp_site.site.images import ImageInfo, dress
 
 SUMMARY_CHARS = 200
 
@@ -332,8 +335,11 @@ class Renderer:
             attrs += ' rel="noopener"'
         return f"<a{attrs}>"
 
-    def render(self, text: str) -> Rendered:
-        """Markdown -> :class:`Rendered`. Template syntax such as ``{{ x }}`` stays literal text."""
+    def render(self, text: str, images: Mapping[str, ImageInfo] | None = None) -> Rendered:
+        """Markdown -> :class:`Rendered`. Template syntax such as ``{{ x }}`` stays literal text.
+
+        ``images``: the post folder's image files by name, which :func:`images.dress` sizes.
+        """
         text = _CONTROL.sub("\ufffd", text)  # NUL and other C0 controls: invisible, and not allowed in feeds
         tokens = self.md.parse(text)
         html = self.md.renderer.render(tokens, self.md.options, {})
@@ -359,7 +365,8 @@ class Renderer:
                 image, image_alt = found.group(1), found.group(2) or ""
         if image and not (_safe_image(image) and _image_allowed(image, self.image_hosts)):
             image = image_alt = ""  # pages and feeds use it for og:image and JSON Feed "image"
-        return Rendered(self.sanitize(html), summary, image, image_alt, alnum_count("".join(plains)))
+        clean = dress(self.sanitize(html), images)
+        return Rendered(clean, summary, image, image_alt, alnum_count("".join(plains)))
 
 
 @lru_cache(maxsize=4096)
