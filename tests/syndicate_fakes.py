@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -203,7 +204,8 @@ class FakeThreads(FakeService):
     """The Threads Graph API under /v1.0, plus /refresh_access_token at the root.
 
     ``fail`` answers threads_publish with that status and publishes nothing; ``lost`` publishes the
-    post and then answers with that status (the answer the run never saw); ``expired`` refuses the
+    post and then answers with that status (the answer the run never saw); ``slow`` publishes and
+    then waits that many seconds before answering (past the client's timeout); ``expired`` refuses the
     token with error 190 everywhere; ``issued_at`` is what debug_token reports.
     """
 
@@ -212,6 +214,7 @@ class FakeThreads(FakeService):
     user_id: str = "17841400000000042"
     username: str = "kowp.news"
     lost: int | None = None
+    slow: float = 0.0
     expired: bool = False
     issued_at: int | None = None
     posts: list[dict[str, Any]] = field(default_factory=list)
@@ -275,6 +278,7 @@ class FakeThreads(FakeService):
             )
             if self.lost:
                 return self.lost, {"error": {"message": "Gateway Timeout", "code": 2}}
+            time.sleep(self.slow)
             return 200, {"id": self.posts[-1]["id"]}
         for post in self.posts:
             if path == f"/{post['id']}":

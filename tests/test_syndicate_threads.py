@@ -143,6 +143,28 @@ def test_a_publish_whose_answer_was_lost_is_found_and_never_posted_twice(root: P
     assert "threads: posted: 2026/08/second/" in err
 
 
+def test_a_publish_that_timed_out_is_found_and_never_posted_twice(root: Path, threads: FakeThreads):
+    from kowp_site.site.config import load as load_config
+    from kowp_site.site.content import load as load_content
+    from kowp_site.social import Secrets
+    from kowp_site.social.syndicate import syndicate
+    from kowp_site.social.threads import ThreadsTarget
+
+    config, _ = load_config(root)
+    content, _ = load_content(config)
+    threads.slow = 2.0  # published, but the answer comes after the client gave up
+    impatient = ThreadsTarget(threads.url + "/v1.0", threads.token, Secrets(), timeout=0.5)
+    report = syndicate(config, content, targets=("threads",), clients={"threads": impatient})
+    assert [(o.path, o.status) for o in report.outcomes] == [("2026/08/first/", "failed")]
+    assert report.outcomes[0].error == "threads: publishing failed: ReadTimeout: timed out"
+    assert [p["link_attachment_url"] for p in threads.posts] == [URL_A]
+
+    threads.slow = 0.0
+    assert run(root) == 0
+    assert [p["link_attachment_url"] for p in threads.posts] == [URL_A, URL_B]
+    assert state_of(root)["threads"][GUID_A]["id"] == "18000000000000001"
+
+
 def test_a_pending_post_is_recognised_by_the_link_in_its_text_too(root: Path, threads: FakeThreads):
     threads.lost = 504
     assert run(root) == 1
