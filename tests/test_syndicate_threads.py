@@ -258,6 +258,7 @@ def test_the_dry_run_report_counts_as_threads_does(root: Path, threads: FakeThre
         f"── threads (configured) · 2026/08/first/ · {length} characters (emoji as UTF-8 bytes) of 500 · language ko"
     ) in err
     assert TEXT_A in err
+    assert f"{TEXT_A}\nlink attachment: {URL_A} (Threads builds the card from the page's Open Graph tags)" in err
 
 
 def test_the_token_never_reaches_output_logs_or_state(root: Path, threads: FakeThreads, capsys, caplog, monkeypatch):

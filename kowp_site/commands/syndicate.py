@@ -134,6 +134,8 @@ def show(report: Any) -> None:
             text = m.text.text.encode("utf-8")
             spans = [f"{f.kind} {f.start}-{f.end} {text[f.start : f.end].decode()!r}" for f in m.text.facets]
             ui.info("facets: " + "; ".join(spans))
+        if m.target == "threads":
+            ui.info(f"link attachment: {m.url} (Threads builds the card from the page's Open Graph tags)")
         if m.card is not None:
             ui.info(f"card: {m.card.title} | {m.card.description}")
             ui.info(f"card image: {m.card.image} (thumbnail: {_thumb(m.card.thumb)})")
