@@ -152,8 +152,8 @@ def test_a_publish_that_timed_out_is_found_and_never_posted_twice(root: Path, th
 
     config, _ = load_config(root)
     content, _ = load_content(config)
-    threads.slow = 2.0  # published, but the answer comes after the client gave up
-    impatient = ThreadsTarget(threads.url + "/v1.0", threads.token, Secrets(), timeout=0.5)
+    threads.slow = 3.0  # published, but the answer comes after the client gave up
+    impatient = ThreadsTarget(threads.url + "/v1.0", threads.token, Secrets(), timeout=1.0)
     report = syndicate(config, content, targets=("threads",), clients={"threads": impatient})
     assert [(o.path, o.status) for o in report.outcomes] == [("2026/08/first/", "failed")]
     assert report.outcomes[0].error == "threads: publishing failed: ReadTimeout: timed out"
