@@ -87,6 +87,14 @@ def info(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def warning(message: str, title: str = "") -> None:
+    """A warning on stderr, and on GitHub Actions also a ``::warning::`` annotation in the job log."""
+    print(f"{_label('warning', '33')}: {message}", file=sys.stderr, flush=True)
+    if annotations and in_github_actions():
+        props = f" title={_escape_property(title)}" if title else ""
+        print(f"::warning{props}::{_escape_data(message)}", file=sys.stdout, flush=True)
+
+
 def fail(message: str) -> None:
     print(f"{_label('error', '31')}: {message}", file=sys.stderr, flush=True)
 

@@ -1,4 +1,4 @@
-"""Fake Mastodon and Bluesky (XRPC) services on 127.0.0.1, run inside the test process.
+"""Fake Mastodon, Bluesky (XRPC) and Threads (Graph API) services on 127.0.0.1, run inside the test process.
 
 Each records every request it receives and keeps what was posted, so tests can assert exactly what
 reached the service. ``fail`` makes posting answer with that HTTP status; ``echo_secrets`` puts the
@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -190,3 +191,96 @@ class FakeBluesky(FakeService):
 
     def uri(self, rkey: str) -> str:
         return f"at://{self.did}/app.bsky.feed.post/{rkey}"
+
+
+def emoji_bytes_length(text: str) -> int:
+    """Threads' documented count, written independently of compose.py: emoji count their UTF-8 bytes."""
+    emoji = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x200D, 0x200D), (0xFE00, 0xFE0F), (0xE0020, 0xE007F))
+    return sum(len(c.encode()) if any(lo <= ord(c) <= hi for lo, hi in emoji) else 1 for c in text)
+
+
+@dataclass
+class FakeThreads(FakeService):
+    """The Threads Graph API under /v1.0, plus /refresh_access_token at the root.
+
+    ``fail`` answers threads_publish with that status and publishes nothing; ``lost`` publishes the
+    post and then answers with that status (the answer the run never saw); ``slow`` publishes and
+    then waits that many seconds before answering (past the client's timeout); ``expired`` refuses the
+    token with error 190 everywhere; ``issued_at`` is what debug_token reports.
+    """
+
+    token: str = "threads-token-SECRET-4321"
+    new_token: str = "threads-token-REFRESHED-SECRET-8765"
+    user_id: str = "17841400000000042"
+    username: str = "kowp.news"
+    lost: int | None = None
+    slow: float = 0.0
+    expired: bool = False
+    issued_at: int | None = None
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    containers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def _error(self, status: int, message: str, code: int, echo: str = "") -> tuple[int, Any]:
+        if self.echo_secrets:
+            message += f" (sent {echo})"
+        return status, {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbC"}}
+
+    def handle(self, request: Request) -> tuple[int, Any]:
+        sent = request.headers.get("authorization", "")
+        query = {k: v[0] for k, v in request.query.items()}
+        if self.expired:
+            echo = sent or query.get("access_token", "")
+            return self._error(400, "Error validating access token: Session has expired.", 190, echo)
+        if request.path == "/refresh_access_token":
+            if query.get("grant_type") != "th_refresh_token" or query.get("access_token") != self.token:
+                return self._error(400, "Invalid OAuth access token - Cannot parse access token", 190)
+            return 200, {"access_token": self.new_token, "token_type": "bearer", "expires_in": 5183944}
+        if sent != f"Bearer {self.token}":
+            return self._error(400, "Invalid OAuth access token - Cannot parse access token", 190, sent)
+        path = request.path.removeprefix("/v1.0")
+        form = {k: v[0] for k, v in request.form().items()} if request.body else {}
+        if path == "/me":
+            return 200, {"id": self.user_id, "username": self.username}
+        if path == "/debug_token":
+            data: dict[str, Any] = {"type": "USER", "is_valid": True, "user_id": self.user_id}
+            if self.issued_at is not None:
+                data |= {"issued_at": self.issued_at, "expires_at": self.issued_at + 60 * 86400}
+            return 200, {"data": data}
+        if path == "/me/threads":
+            fields = query.get("fields", "id").split(",")
+            newest = list(reversed(self.posts))[: int(query.get("limit", "25"))]
+            return 200, {"data": [{k: p[k] for k in fields if k in p} for p in newest], "paging": {}}
+        if request.method == "POST" and path == f"/{self.user_id}/threads":
+            if form.get("media_type") != "TEXT" or not form.get("text"):
+                return self._error(400, "Param text is required", 100)
+            if emoji_bytes_length(form["text"]) > 500:
+                return self._error(400, "Param text must be at most 500 characters long.", 100)
+            cid = str(9000 + len(self.containers) + 1)
+            self.containers[cid] = form
+            return 200, {"id": cid}
+        if request.method == "POST" and path == f"/{self.user_id}/threads_publish":
+            if self.fail:
+                return self._error(self.fail, "An unknown error has occurred.", 1, sent)
+            container = self.containers.get(form.get("creation_id", ""))
+            if container is None or container.get("published"):
+                return self._error(400, "The media container cannot be published", 24)
+            container["published"] = "yes"
+            n = len(self.posts) + 1
+            self.posts.append(
+                {
+                    "id": str(18000000000000000 + n),
+                    "permalink": f"https://www.threads.net/@{self.username}/post/KoWp{n}",
+                    "text": container["text"],
+                    "link_attachment_url": container.get("link_attachment", ""),
+                    "timestamp": "2026-08-21T00:00:00+0000",
+                    "media_type": "TEXT_POST",
+                }
+            )
+            if self.lost:
+                return self.lost, {"error": {"message": "Gateway Timeout", "code": 2}}
+            time.sleep(self.slow)
+            return 200, {"id": self.posts[-1]["id"]}
+        for post in self.posts:
+            if path == f"/{post['id']}":
+                return 200, {"id": post["id"], "permalink": post["permalink"]}
+        return self._error(404, "Unsupported get request.", 100)

@@ -35,6 +35,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeMastodon, FakeB
     monkeypatch.setenv("KOWP_BLUESKY_HANDLE", bluesky.handle_name)
     monkeypatch.setenv("KOWP_BLUESKY_PASSWORD", bluesky.password)
     monkeypatch.setenv("KOWP_BLUESKY_SERVICE", bluesky.url)
+    monkeypatch.delenv("KOWP_THREADS_TOKEN", raising=False)  # tests/test_syndicate_threads.py has its fake
     monkeypatch.setenv("SOURCE_DATE_EPOCH", NOW)
     yield mastodon, bluesky
     mastodon.stop()
@@ -272,13 +273,20 @@ def test_no_secret_reaches_output_logs_or_state(root: Path, fakes, capsys, caplo
 
 
 def test_unconfigured_targets_are_skipped_with_a_note(root: Path, monkeypatch, capsys):
-    for name in ("KOWP_MASTODON_URL", "KOWP_MASTODON_TOKEN", "KOWP_BLUESKY_HANDLE", "KOWP_BLUESKY_PASSWORD"):
+    for name in (
+        "KOWP_MASTODON_URL",
+        "KOWP_MASTODON_TOKEN",
+        "KOWP_BLUESKY_HANDLE",
+        "KOWP_BLUESKY_PASSWORD",
+        "KOWP_THREADS_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", NOW)
     assert run(root) == 0
     err = capsys.readouterr().err
     assert "mastodon: KOWP_MASTODON_URL and KOWP_MASTODON_TOKEN not set — skipped" in err
     assert "bluesky: KOWP_BLUESKY_HANDLE and KOWP_BLUESKY_PASSWORD not set — skipped" in err
+    assert "threads: KOWP_THREADS_TOKEN not set — skipped" in err
 
 
 def test_dry_run_json_shows_exactly_what_would_be_posted_and_sends_nothing(root: Path, fakes, capsys):

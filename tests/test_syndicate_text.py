@@ -1,4 +1,4 @@
-"""Announcement text, counted the way Mastodon and Bluesky count it, and the pure selection rules."""
+"""Announcement text, counted the way Mastodon, Bluesky and Threads count it, and the pure selection rules."""
 
 from __future__ import annotations
 
@@ -113,6 +113,35 @@ def test_bluesky_long_link_is_shown_short_and_linked_in_full():
     link = got.facets[0]
     assert (link.kind, link.value) == ("link", url)
     assert got.text.encode()[link.start : link.end].decode() == shown
+
+
+def test_threads_text_is_the_same_layout_with_the_full_link_counted_in_full():
+    got = compose.threads("워드프레스 7.1 출시", "요약입니다.", URL, TAGS)
+    assert got.text == f"워드프레스 7.1 출시\n\n요약입니다.\n\n{URL}\n\n{TAG_LINE}"
+    assert got.length == 12 + 2 + 6 + 2 + len(URL) + 2 + 17 == 76
+
+
+@pytest.mark.parametrize("extra", [0, 1, 40])
+def test_threads_limit_edge_with_hangul(extra: int):
+    title = "보안 릴리스"
+    room = 500 - (len(title) + 2 + 2 + len(URL) + 2 + len(TAG_LINE))
+    got = compose.threads(title, "한" * (room + extra), URL, TAGS)
+    assert got.length == 500 == len(got.text)  # Hangul, ASCII and "…" count one each
+    expected = "한" * room if extra == 0 else "한" * (room - 1) + "…"
+    assert got.text == f"{title}\n\n{expected}\n\n{URL}\n\n{TAG_LINE}"
+
+
+def test_threads_counts_an_emoji_as_its_utf8_bytes_and_cuts_between_clusters():
+    family = "👨‍👩‍👧‍👦"  # 7 code points, 25 UTF-8 bytes, 1 grapheme
+    assert compose.threads_length(family) == 25
+    assert compose.threads_length("©️") == 2 + 3  # a symbol and its variation selector: bytes
+    assert compose.threads_length("𠀀한…·") == 2 + 1 + 1 + 1  # a letter outside the BMP: 2 UTF-16 units
+    room = 500 - (len("가족") + 2 + 2 + len(URL) + 2 + len(TAG_LINE))
+    got = compose.threads("가족", family * 40, URL, TAGS)
+    summary = got.text.split("\n\n")[1]
+    assert summary == family * ((room - 1) // 25) + "…"
+    assert got.length == compose.threads_length(got.text) <= 500
+    assert got.length > 500 - 25  # as long as it can be
 
 
 def test_a_title_too_long_for_any_summary_is_trimmed_and_the_summary_left_out():

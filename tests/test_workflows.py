@@ -261,7 +261,16 @@ def test_syndicate_runs_after_deploy_and_only_with_secrets() -> None:
     assert all("steps.targets.outputs.any == 'true'" in str(s["if"]) for s in rest)
     run = step(deploy, "syndicate", "kowp-site syndicate")
     names = ("KOWP_MASTODON_URL", "KOWP_MASTODON_TOKEN", "KOWP_BLUESKY_HANDLE", "KOWP_BLUESKY_PASSWORD")
-    assert run["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in (*names, "KOWP_BLUESKY_SERVICE")}
+    names += ("KOWP_BLUESKY_SERVICE", "KOWP_THREADS_TOKEN")
+    assert run["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in names}
+    # Every variable a target needs is passed, and each target's secrets decide whether the job runs.
+    from kowp_site.social.syndicate import ENV
+
+    assert {n for needed in ENV.values() for n in needed} <= set(run["env"])
+    decide = first["env"]
+    for needed in ENV.values():
+        for name in needed:
+            assert f"${{{{ secrets.{name} }}}}" in decide.values(), name
     record = step(deploy, "syndicate", "게시 기록 커밋")["run"]
     from kowp_site.social.state import STATE_FILE
 

@@ -325,3 +325,28 @@ def test_summary_says_so_when_the_check_report_is_unreadable(tmp_path: Path) -> 
     assert result.returncode == 0
     assert "| gone<br>`content/posts/2026/08/gone` | `ko.md` 수정 | — | ❔ 결과 없음 |" in result.stdout
     assert "검사 결과를 읽지 못했습니다" in result.stdout
+
+
+# --- the syndicate job's decision --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("secrets", "any_target"),
+    [
+        ({}, "false"),
+        ({"THREADS_TOKEN": "t-123"}, "true"),
+        ({"MASTODON_URL": "https://m.example"}, "false"),  # half a pair is not a target
+        ({"MASTODON_URL": "https://m.example", "MASTODON_TOKEN": "m-123"}, "true"),
+        ({"BLUESKY_HANDLE": "k.bsky.social", "BLUESKY_PASSWORD": "b-123"}, "true"),
+    ],
+)
+def test_syndicate_runs_when_any_target_has_its_secrets(
+    tmp_path: Path, bin_dir: Path, secrets: dict[str, str], any_target: str
+) -> None:
+    targets = step(load("deploy"), "syndicate", "설정된 대상 확인")
+    output = tmp_path / "output"
+    env = {name: "" for name in targets["env"]} | secrets | {"GITHUB_OUTPUT": str(output)}
+    result = run_step(targets["run"], tmp_path, env, bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text(encoding="utf-8") == f"any={any_target}\n"
+    assert ("::notice title=신디케이션 건너뜀::" in result.stdout) is (any_target == "false")

@@ -2,10 +2,12 @@
 
 * :mod:`kowp_site.social.compose` an announcement's text, counted the way each service counts (pure)
 * :mod:`kowp_site.social.state`   the committed record of what was posted (content/.syndication.json)
-* :mod:`kowp_site.social.mastodon` and :mod:`kowp_site.social.bluesky`  the only modules that post
+* :mod:`kowp_site.social.mastodon`, :mod:`kowp_site.social.bluesky` and :mod:`kowp_site.social.threads`
+  the only modules that post
 
-The clients need the optional extra ``kowp-site[syndicate]`` (Mastodon.py, atproto, grapheme);
-they import it lazily so ``kowp-site build`` never pays for it.
+The Mastodon and Bluesky clients need the optional extra ``kowp-site[syndicate]`` (Mastodon.py,
+atproto, grapheme); they import it lazily so ``kowp-site build`` never pays for it. Threads is
+plain HTTP through httpx, a core dependency.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from types import ModuleType
 
 from kowp_site.errors import KowpError
 
-TARGETS = ("mastodon", "bluesky")
+TARGETS = ("mastodon", "bluesky", "threads")
 EXTRA_HINT = "install the syndication extra: pip install 'kowp-site[syndicate]'"
 
 

@@ -14,6 +14,10 @@ Mastodon allows 500 characters and counts every link as 23. Newer Mastodon versi
 grapheme clusters, older ones code points; we count code points, which is never less, so the text
 fits every instance. Bluesky allows 300 grapheme clusters and 3000 UTF-8 bytes; its link and
 hashtags are rich-text facets addressed by UTF-8 byte offsets, and the link is shown shortened.
+Threads allows 500 characters and documents one rule: an emoji counts as its UTF-8 bytes. We
+count every letter, digit, punctuation mark and space as its UTF-16 length (1 for a Hangul
+syllable, 2 outside the Basic Multilingual Plane) and every other code point (emoji, symbols, ZWJ,
+variation selectors, marks) as its UTF-8 bytes, and the link in full: never less than Threads counts.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ MASTODON_CHARS = 500
 MASTODON_URL_CHARS = 23
 BLUESKY_GRAPHEMES = 300
 BLUESKY_BYTES = 3000
+THREADS_CHARS = 500
 LINK_DISPLAY = 40  # graphemes of a link shown in a Bluesky post; the facet holds the whole address
 MIN_SUMMARY = 10  # a summary cut shorter than this says nothing; leave it out instead
 
@@ -85,7 +90,7 @@ class Message:
     guid: str
     path: str  # the post's site path, 2026/09/slug/
     url: str  # the post's page
-    key: str  # Mastodon's Idempotency-Key or Bluesky's record key; the same on every retry
+    key: str  # Mastodon's Idempotency-Key, Bluesky's record key or the Threads link; the same on every retry
     text: Text
     language: str
     created_at: dt.datetime
@@ -200,3 +205,25 @@ def facets(text: str, shown: str, url: str) -> list[Facet]:
             out.append(Facet(offset, offset + size, "tag", word[1:]))
             offset += size + 1
     return out
+
+
+def threads_length(text: str) -> int:
+    """Characters as Threads counts them, rounded up where its rule is unstated (see the module doc).
+
+    Letters, digits, punctuation, spaces and ASCII count their UTF-16 units; anything else (an
+    emoji, its ZWJ and variation selectors, a symbol such as ©) counts its UTF-8 bytes, as
+    Threads documents for emoji. 👨‍👩‍👧‍👦 is 25, 한 is 1, "…" is 1.
+    """
+    total = 0
+    for ch in text:
+        if ch.isascii() or unicodedata.category(ch)[0] in "LNPZ":
+            total += 2 if ord(ch) > 0xFFFF else 1
+        else:
+            total += len(ch.encode("utf-8"))
+    return total
+
+
+def threads(title: str, summary: str, url: str, tags: Sequence[str], limit: int = THREADS_CHARS) -> Text:
+    """The Threads text: the full link in the text (it is also the post's link_attachment)."""
+    text = fit(title, summary, url, tags, lambda t: threads_length(t) <= limit)
+    return Text(text, threads_length(text))

@@ -12,6 +12,10 @@ post was sent::
       "mastodon": {
         "https://wordpress.org/news/?p=2": {"key": "kowp-…", "pending": "2026-09-12T01:00:00+00:00"}
       },
+      "threads": {
+        "https://wordpress.org/news/?p=2": {"key": "https://example.org/2026/09/slug/",
+                                            "pending": "2026-09-12T01:00:00+00:00"}
+      },
       "version": 1
     }
 

@@ -1,15 +1,16 @@
-"""``kowp-site syndicate``: announce each new published translation once on Mastodon and Bluesky.
+"""``kowp-site syndicate``: announce each new published translation once on Mastodon, Bluesky and Threads.
 
 Flow of one run::
 
     due posts (published, not older than max_age_days)  ->  messages per target (pure)
-      -> per target, per message: pending marker -> send -> record      (state.py, mastodon.py, bluesky.py)
+      -> per target, per message: pending marker -> send -> record      (state.py, mastodon.py, bluesky.py, threads.py)
 
 A post is due on a target until the state file records it there. Before each send a pending
 marker is written; a run that finds one asks the service whether the post exists (Mastodon: the
-account's recent statuses; Bluesky: the record under the post's deterministic key) before sending
+account's recent statuses; Bluesky: the record under the post's deterministic key; Threads: the
+account's recent threads, by link) before sending
 again, so a crash between sending and recording never makes a second post. A failing target stops
-at its first failure and is retried by the next run; the other target carries on.
+at its first failure and is retried by the next run; the other targets carry on.
 """
 
 from __future__ import annotations
@@ -34,13 +35,16 @@ from kowp_site.social.state import STATE_FILE, State
 ENV = {
     "mastodon": ("KOWP_MASTODON_URL", "KOWP_MASTODON_TOKEN"),
     "bluesky": ("KOWP_BLUESKY_HANDLE", "KOWP_BLUESKY_PASSWORD"),
+    "threads": ("KOWP_THREADS_TOKEN",),
 }
 SERVICE_ENV = "KOWP_BLUESKY_SERVICE"
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 
 class Target(Protocol):
-    """A service client: :mod:`kowp_site.social.mastodon`, :mod:`kowp_site.social.bluesky`, or a test's."""
+    """A service client: :mod:`kowp_site.social.mastodon`, :mod:`~kowp_site.social.bluesky`,
+    :mod:`~kowp_site.social.threads`, or a test's. A client may also have ``checkup(now)``
+    (warnings and notes about its credentials) and ``close()``."""
 
     name: str
 
@@ -68,6 +72,7 @@ class Report:
     messages: list[Message] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown as ::warning:: annotations on GitHub Actions
     configured: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -172,6 +177,9 @@ def messages_for(
             if target == "mastodon":
                 text = compose.mastodon(view.title, view.summary, view.url, tags)
                 key, card = idempotency_key(target, post.source.guid), None
+            elif target == "threads":
+                text = compose.threads(view.title, view.summary, view.url, tags)
+                key, card = view.url, None  # the link a retry recognises the post by; the card is Threads' own
             else:
                 text = compose.bluesky(view.title, view.summary, view.url, tags)
                 key, card = record_key(post.source.guid, post.published), card_for(config, content, view)
@@ -185,8 +193,13 @@ def configured(environ: Mapping[str, str]) -> dict[str, bool]:
 
 def make_target(name: str, environ: Mapping[str, str], secrets: Secrets) -> Target:
     """The real client of one configured service; secrets are registered before anything can fail."""
-    first, second = (environ[n].strip() for n in ENV[name])
-    secrets.add(second)
+    values = [environ[n].strip() for n in ENV[name]]
+    secrets.add(values[-1])
+    if name == "threads":
+        from kowp_site.social.threads import API_ENV, ThreadsTarget
+
+        return ThreadsTarget(environ.get(API_ENV, "").strip(), values[0], secrets)
+    first, second = values
     if name == "mastodon":
         from kowp_site.social.mastodon import MastodonTarget
 
@@ -232,7 +245,7 @@ def syndicate(
     environ = os.environ if environ is None else environ
     now = now or now_from(environ)
     secrets = secrets or Secrets()
-    for name in (*ENV["mastodon"], *ENV["bluesky"]):
+    for name in (n for names in ENV.values() for n in names):
         if name.endswith(("TOKEN", "PASSWORD")):
             secrets.add(environ.get(name))
     state_path = config.content_dir / STATE_FILE
@@ -254,12 +267,24 @@ def syndicate(
             if not report.configured[name] and (clients is None or name not in clients):
                 report.notes.append(f"{name}: {' and '.join(ENV[name])} not set — skipped")
                 continue
-            if not mine:
+            if not mine and name != "threads":  # a Threads token ages: check it on every run, posts or not
                 continue
             try:
                 target = clients[name] if clients and name in clients else make_target(name, environ, secrets)
             except TargetError as exc:
                 report.outcomes += [Outcome(name, m.guid, m.path, "failed", error=str(exc)) for m in mine[:1]]
+                if not mine:
+                    report.warnings.append(str(exc))
                 continue
-            report.outcomes += deliver(target, mine, state, now)
+            try:
+                checkup = getattr(target, "checkup", None)
+                if checkup is not None:
+                    warnings, notes = checkup(now)
+                    report.warnings += warnings
+                    report.notes += notes
+                report.outcomes += deliver(target, mine, state, now)
+            finally:
+                close = getattr(target, "close", None)
+                if close is not None:
+                    close()
     return report
