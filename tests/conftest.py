@@ -17,6 +17,8 @@ base_url = "https://example.org/kowp/"
 posts_per_page = 2
 feed_items = 10
 repo_url = "https://github.com/example/kowp"
+# Tests reach no host but loopback: fetch keeps remote image addresses unless a test serves them.
+fetch_images = false
 {extra}
 
 [tool.kowp-site.categories]

@@ -57,6 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=20,
         help="largest feed page accepted, in megabytes (default: 20)",
     )
+    parser.add_argument(
+        "--max-image-size",
+        metavar="MB",
+        type=_positive,
+        default=10,
+        help="largest body image kept in a post's folder, in megabytes (default: 10)",
+    )
 
 
 def _print_summary(summary: Summary) -> None:
@@ -92,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         from_file=args.from_file,
         dry_run=args.dry_run,
         max_bytes=args.max_size * 1024 * 1024,
+        max_image_bytes=args.max_image_size * 1024 * 1024,
     )
     summary = fetch(config, options)
     ui.report(summary.warnings)

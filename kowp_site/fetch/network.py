@@ -12,19 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from kowp_site import __version__, ui
 from kowp_site.errors import KowpError, Problem
-from kowp_site.fetch.importer import EmptyFeed, Entry, Feed, convert, parse_feed
-from kowp_site.fetch.plan import STATE_FILE, Item, Write, apply, lock, plan, read_state, state_bytes
+from kowp_site.fetch import images
+from kowp_site.fetch.importer import Converted, EmptyFeed, Entry, Feed, convert, parse_feed
+from kowp_site.fetch.plan import STATE_FILE, Item, Write, apply, lock, plan, read_states, state_bytes
 from kowp_site.site.config import Config
 
 MAX_BYTES = 20 * 1024 * 1024  # largest feed page accepted (the real News feed is ~1 MB)
@@ -34,10 +35,19 @@ BACKOFF = 2.0  # seconds before the first retry; doubles each time
 MAX_RETRY_AFTER = 120.0  # longest Retry-After honoured, in seconds
 MAX_PAGES = 10_000  # safety stop for --all
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_REDIRECTS = 5
 
 
 class FetchError(KowpError):
-    """The feed could not be downloaded; nothing was written."""
+    """The feed could not be downloaded; nothing was written.
+
+    ``transient``: the server or the network failed (worth trying again later), rather than
+    answering something unacceptable.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class Options:
     from_file: Path | None = None
     dry_run: bool = False
     max_bytes: int = MAX_BYTES
+    max_image_bytes: int = images.MAX_IMAGE_BYTES
     timeout: float = TIMEOUT
     retries: int = RETRIES
 
@@ -158,8 +169,21 @@ class Http:
     def close(self) -> None:
         self.client.close()
 
-    def get(self, url: str, *, etag: str = "", last_modified: str = "", missing_ok: bool = False) -> Reply:
-        """GET ``url``. Returns 200 (body), 304, or 404 when ``missing_ok``; raises FetchError otherwise."""
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        missing_ok: bool = False,
+        max_bytes: int | None = None,
+        allow: Callable[[str], bool] | None = None,
+    ) -> Reply:
+        """GET ``url``. Returns 200 (body), 304, or 404 when ``missing_ok``; raises FetchError otherwise.
+
+        ``max_bytes`` replaces the client's size limit; with ``allow``, every redirect's target must
+        pass it (images may come only from allowed hosts) or the answer is a FetchError.
+        """
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -169,7 +193,7 @@ class Http:
         while True:
             wait = BACKOFF * 2**attempt
             try:
-                with self.client.stream("GET", url, headers=headers) as response:
+                with self._open(url, headers, allow) as response:
                     status = response.status_code
                     if status == 304:
                         return Reply(304, etag=etag, last_modified=last_modified)
@@ -179,7 +203,8 @@ class Http:
                         if attempt >= self.retries:
                             raise FetchError(
                                 f"{url}: the server answered {status} {response.reason_phrase} "
-                                f"{attempt + 1} times — try again later; nothing was written"
+                                f"{attempt + 1} times — try again later; nothing was written",
+                                transient=True,
                             )
                         if status in (429, 503) and response.headers.get("Retry-After"):
                             wait = _retry_after(response.headers.get("Retry-After")) or wait
@@ -188,7 +213,7 @@ class Http:
                         raise FetchError(
                             f"{url}: the server answered {status} {response.reason_phrase}; nothing was written"
                         )
-                    body = self._read(url, response)
+                    body = self._read(url, response, max_bytes)
                     return Reply(
                         200,
                         body,
@@ -200,16 +225,39 @@ class Http:
                 wait = retry.wait
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if attempt >= self.retries:
-                    raise FetchError(f"{url}: {_describe(exc)}, {attempt + 1} attempts; nothing was written") from None
+                    raise FetchError(
+                        f"{url}: {_describe(exc)}, {attempt + 1} attempts; nothing was written", transient=True
+                    ) from None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise FetchError(f"{url}: {_describe(exc)}; nothing was written") from None
             attempt += 1
             self.sleep(wait)
 
-    def _read(self, url: str, response: httpx.Response) -> bytes:
+    @contextmanager
+    def _open(self, url: str, headers: dict[str, str], allow: Callable[[str], bool] | None) -> Iterator[httpx.Response]:
+        """The answer to GET ``url``, redirects followed (by hand with ``allow``, which vets each target)."""
+        if allow is None:
+            with self.client.stream("GET", url, headers=headers) as response:
+                yield response
+            return
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.client.stream("GET", url, headers=headers, follow_redirects=False) as response:
+                target = response.headers.get("Location", "") if response.is_redirect else ""
+                if not target:
+                    yield response
+                    return
+            target = urljoin(url, target)
+            if not allow(target):
+                raise FetchError(f"{url}: redirected to {urlsplit(target).hostname or target}, which is not allowed")
+            url = target
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def _read(self, url: str, response: httpx.Response, max_bytes: int | None = None) -> bytes:
         declared = response.headers.get("Content-Length", "")
-        limit = self.max_bytes
-        too_big = f"{url}: the feed is larger than the limit of {limit:,} bytes — raise it with --max-size"
+        limit = max_bytes or self.max_bytes
+        what = "the image" if max_bytes else "the feed"
+        hint = "" if max_bytes else " — raise it with --max-size"
+        too_big = f"{url}: {what} is larger than the limit of {limit:,} bytes{hint}"
         if declared.isdigit() and int(declared) > limit and not response.headers.get("Content-Encoding"):
             raise FetchError(too_big)
         chunks: list[bytes] = []
@@ -300,6 +348,22 @@ def _read_file(path: Path, max_bytes: int) -> Feed:
     return parse_feed(data, str(path))
 
 
+def _keep_images(
+    config: Config,
+    options: Options,
+    results: list[Any],
+    saved: dict[str, dict[str, str]],
+    sleep: Callable[[float], None],
+) -> images.Kept:
+    """The posts' body images, downloaded with a client like the feed's (see :mod:`kowp_site.fetch.images`)."""
+    http = Http(user_agent(config), timeout=options.timeout, retries=options.retries, sleep=sleep)
+    http.client.headers["Accept"] = "image/avif, image/webp, image/png, image/jpeg, image/gif;q=0.9"
+    try:
+        return images.keep_all(config, http.get, results, saved, options.max_image_bytes)
+    finally:
+        http.close()
+
+
 def _entries(feeds: list[Feed], since: dt.date | None) -> list[Entry]:
     entries: list[Entry] = []
     for feed in feeds:
@@ -329,8 +393,9 @@ def fetch(config: Config, options: Options, *, sleep: Callable[[float], None] = 
 def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> Summary:
     root = config.root
     content_dir = config.content_dir
-    state, notes = read_state(content_dir)
+    state, saved_images, notes = read_states(content_dir)
     warnings = [Problem(f"content/{STATE_FILE}", None, note, severity="warning") for note in notes]
+    new_images = dict(saved_images)  # kept as they were unless this fetch looks at images
     new_state = {url: dict(values) for url, values in state.items()}
     if options.from_file is not None:
         feeds = [_read_file(options.from_file, options.max_bytes)]
@@ -354,7 +419,12 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
                     where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
                 )
             )
-    decided = plan(config, [convert(e) for e in entries])
+    results, image_writes = [convert(e) for e in entries], []
+    if config.fetch_images and options.from_file is None and any(isinstance(r, Converted) for r in results):
+        kept = _keep_images(config, options, results, saved_images, sleep)
+        results, image_writes, new_images = kept.results, kept.writes, kept.state
+        warnings += [Problem(where, None, note, severity="warning") for note in kept.notes]
+    decided = plan(config, results)
     for item in decided.skipped:
         warnings.append(
             Problem(
@@ -365,9 +435,9 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
                 "warning",
             )
         )
-    writes = list(decided.writes)
+    writes = list(decided.writes) + image_writes
     state_path = content_dir / STATE_FILE
-    data = state_bytes(new_state) if new_state or state_path.exists() else b""
+    data = state_bytes(new_state, new_images) if new_state or new_images or state_path.exists() else b""
     old = state_path.read_bytes() if state_path.is_file() else None
     if data and data != old:
         writes.append(Write(state_path, data))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -104,25 +105,34 @@ def lock(content_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def read_state(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """ETag and Last-Modified per feed URL; an unreadable state file only costs one full download."""
+def read_states(content_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], list[str]]:
+    """Validators per feed URL and, per image address, its validators and the file it became."""
     path = content_dir / STATE_FILE
     if not path.is_file():
-        return {}, []
+        return {}, {}, []
     try:
-        feeds = json.loads(path.read_text(encoding="utf-8"))["feeds"]
-        return {
-            str(url): {k: str(v) for k, v in values.items() if k in ("etag", "last_modified") and v}
-            for url, values in feeds.items()
-        }, []
+        data = json.loads(path.read_text(encoding="utf-8"))
+        feeds = _validators(data["feeds"], ("etag", "last_modified"))
+        images = _validators(data.get("images", {}), ("etag", "last_modified", "file"))
+        return feeds, images, []
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return {}, [f"{STATE_FILE} is unreadable ({type(exc).__name__}: {exc}); it will be rewritten"]
+        return {}, {}, [f"{STATE_FILE} is unreadable ({type(exc).__name__}: {exc}); it will be rewritten"]
 
 
-def state_bytes(feeds: dict[str, dict[str, str]]) -> bytes:
+def _validators(table: dict[str, Any], keys: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    return {str(url): {k: str(v) for k, v in values.items() if k in keys and v} for url, values in table.items()}
+
+
+def state_bytes(feeds: dict[str, dict[str, str]], images: dict[str, dict[str, str]] | None = None) -> bytes:
     """The state file: only validators, sorted, so an unchanged feed leaves it byte-identical."""
-    clean = {url: {k: v for k, v in sorted(values.items()) if v} for url, values in sorted(feeds.items())}
-    return (json.dumps({"feeds": clean}, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+    def clean(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return {url: {k: v for k, v in sorted(values.items()) if v} for url, values in sorted(table.items())}
+
+    state: dict[str, Any] = {"feeds": clean(feeds)}
+    if images:
+        state["images"] = clean(images)
+    return (json.dumps(state, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 # --- planning -------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class Config:
     default_image: str = "images/og-default.png"
     embeds: str = "link"
     image_hosts: tuple[str, ...] = ("wordpress.org", "w.org", "wp.com", "wordpress.com")
+    fetch_images: bool = True
     categories: dict[str, Category] = field(default_factory=dict)
     menu: tuple[MenuItem, ...] = ()
     check: CheckConfig = CheckConfig()
@@ -231,6 +232,7 @@ SCHEMA: dict[str, Option] = {
     "default_image": Option(str, "Theme static image used for link cards when a post has none."),
     "embeds": Option(str, "Video embeds: link (a plain link, no third-party request) or iframe.", _embeds),
     "image_hosts": Option(list, "Hosts body images may load from besides the site itself; others are dropped."),
+    "fetch_images": Option(bool, "Let `kowp-site fetch` keep body images from image_hosts in the post's folder."),
     "categories": Option(dict, "English category -> { name = Korean name, slug = URL slug }."),
     "menu": Option(list, "Header links: a list of { title, url }."),
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
@@ -284,7 +286,8 @@ def _validate_table(
             problems.append(Problem(where, None, f"unknown key '{name}'", hint, severity="warning"))
             continue
         expected = option.type
-        ok = isinstance(value, expected) and not isinstance(value, bool)
+        allowed = expected if isinstance(expected, tuple) else (expected,)
+        ok = isinstance(value, expected) and (bool in allowed or not isinstance(value, bool))  # True is no number
         if not ok:
             problems.append(
                 Problem(
