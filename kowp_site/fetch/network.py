@@ -23,7 +23,7 @@ import httpx
 
 from kowp_site import __version__, ui
 from kowp_site.errors import KowpError, Problem
-from kowp_site.fetch.importer import EmptyFeed, Entry, Feed, convert, parse_feed
+from kowp_site.fetch.importer import Converted, EmptyFeed, Entry, Feed, convert, parse_feed
 from kowp_site.fetch.plan import STATE_FILE, Item, Write, apply, lock, plan, read_state, state_bytes
 from kowp_site.site.config import Config
 
@@ -74,6 +74,7 @@ class Summary:
     not_modified: bool = False  # the server answered 304: nothing to do
     dry_run: bool = False
     written: tuple[str, ...] = ()  # files written (or, with --dry-run, that would be), root-relative
+    dropped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (post folder, what its Markdown left out)
 
     @property
     def changed(self) -> bool:
@@ -97,6 +98,7 @@ class Summary:
             "updated": items(self.updated),
             "unchanged": items(self.unchanged),
             "skipped": items(self.skipped),
+            "dropped": [{"path": path, "dropped": list(what)} for path, what in self.dropped],
         }
 
 
@@ -354,7 +356,22 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
                     where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
                 )
             )
-    decided = plan(config, [convert(e) for e in entries])
+    results = [convert(e) for e in entries]
+    decided = plan(config, results)
+    written = {item.path for item in (*decided.new, *decided.updated)}
+    dropped: list[tuple[str, tuple[str, ...]]] = []
+    for result in results:
+        if isinstance(result, Converted) and result.dropped and f"content/posts/{result.key.path}" in written:
+            dropped.append((f"content/posts/{result.key.path}", result.dropped))
+            warnings.append(
+                Problem(
+                    f"content/posts/{result.key.path}/en.md",
+                    None,
+                    "left out of the Markdown: " + "; ".join(result.dropped),
+                    "add what is missing by hand if readers need it (a video as a file in the post folder)",
+                    "warning",
+                )
+            )
     for item in decided.skipped:
         warnings.append(
             Problem(
@@ -381,4 +398,5 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         warnings=tuple(warnings),
         dry_run=options.dry_run,
         written=tuple(w.path.relative_to(root).as_posix() for w in writes),
+        dropped=tuple(dropped),
     )
