@@ -20,6 +20,7 @@ cannot keep is named in its ``losses`` with the reason; the test checks the loss
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -27,6 +28,7 @@ from urllib.parse import urljoin
 import lxml.html
 import pytest
 
+from kowp_site.cli import main
 from kowp_site.fetch.html2md import convert
 from kowp_site.site.markdown import Renderer
 
@@ -746,3 +748,45 @@ def test_players_load_nothing_until_pressed_and_only_from_allowed_hosts() -> Non
     assert [(a.get("href"), a.text_content()) for a in root.iter("a")] == [
         ("https://cdn.example.net/x.mp4", "동영상 보기 (x.mp4)")
     ]
+
+
+# --- the fetch summary says what was left out -------------------------------------------------------
+
+
+def _feed_with(body: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>News</title>'
+        "<link>https://wordpress.org/news/</link><item><title>Media post</title>"
+        "<link>https://wordpress.org/news/2026/05/media-post/</link><pubDate>Fri, 01 May 2026 10:00:00 +0000"
+        '</pubDate><guid isPermaLink="false">https://wordpress.org/news/?p=42</guid>'
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>"
+    ).encode()
+
+
+def test_fetch_reports_what_the_markdown_left_out(site, capsys, tmp_path) -> None:
+    feed = tmp_path / "feed.xml"
+    video = next(c for c in CASES if c.id == "video-data").html
+    feed.write_bytes(_feed_with(p("Intro.") + video))
+    assert main(["fetch", "--root", str(site.root), "--from-file", str(feed), "--json"]) == 0
+    out, err = capsys.readouterr()
+    path = "content/posts/2026/05/media-post"
+    assert json.loads(out)["dropped"] == [
+        {"path": path, "dropped": [f"a data: video ({len(BASE64_VIDEO):,} characters of base64)"]}
+    ]
+    assert f"warning: {path}/en.md: left out of the Markdown: a data: video" in err
+    en = (site.root / path / "en.md").read_text(encoding="utf-8")
+    assert en.endswith("\nIntro.\n\n*My video*\n") and "base64" not in en
+
+    # Unchanged on the next run: nothing is written, so nothing is reported again.
+    assert main(["fetch", "--root", str(site.root), "--from-file", str(feed), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["dropped"] == [] and "left out" not in err
+
+
+def test_fetch_of_a_post_without_losses_reports_none(site, capsys, tmp_path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(_feed_with(next(c for c in CASES if c.id == "audio").html))
+    assert main(["fetch", "--root", str(site.root), "--from-file", str(feed), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["dropped"] == [] and "left out" not in err
