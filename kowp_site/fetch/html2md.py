@@ -403,6 +403,46 @@ def _dropped_form(form: Tag) -> str:
     return f"a form with {len(shown)} field{'s' if len(shown) != 1 else ''} (a static page cannot send it)"
 
 
+class _Index:
+    """The elements of the parsed post by name and class, found in one walk; each lookup returns only
+    those still in the document (earlier steps remove and replace elements)."""
+
+    def __init__(self, soup: BeautifulSoup):
+        self.soup = soup
+        self.by_name: dict[str, list[Tag]] = {}
+        self.by_class: dict[str, list[Tag]] = {}
+        self._order: dict[int, int] = {}  # document order, for lookups that merge several lists
+        for n, tag in enumerate(soup.find_all(True)):
+            self._order[id(tag)] = n
+            self.by_name.setdefault(tag.name, []).append(tag)
+            for cls in _classes(tag):
+                self.by_class.setdefault(cls, []).append(tag)
+
+    def attached(self, tag: Tag) -> bool:
+        node: Tag | None = tag
+        while node is not None:
+            if node is self.soup:
+                return True
+            node = node.parent
+        return False
+
+    def named(self, *names: str) -> list[Tag]:
+        found = [tag for name in names for tag in self.by_name.get(name, [])]
+        if len(names) > 1:
+            found.sort(key=lambda tag: self._order.get(id(tag), 0))
+        return [tag for tag in found if self.attached(tag)]
+
+    def with_class(self, cls: str) -> list[Tag]:
+        return [tag for tag in self.by_class.get(cls, []) if self.attached(tag)]
+
+    def with_class_prefix(self, *prefixes: str) -> list[Tag]:
+        seen: dict[int, Tag] = {}
+        for cls, tags in self.by_class.items():
+            if cls.startswith(prefixes):
+                seen.update((id(tag), tag) for tag in tags)
+        return sorted((t for t in seen.values() if self.attached(t)), key=lambda t: self._order.get(id(t), 0))
+
+
 def clean(html_text: str, base: str, dropped: list[str] | None = None) -> BeautifulSoup:
     """Block-editor HTML -> plain HTML with one obvious Markdown form. URLs become absolute.
 
@@ -412,9 +452,10 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
     soup = BeautifulSoup(html_text, "html.parser")
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    for heading in soup.find_all(class_="wp-block-accordion-heading"):
+    index = _Index(soup)
+    for heading in index.with_class("wp-block-accordion-heading"):
         _accordion_heading(heading)
-    for form in soup.find_all("form"):
+    for form in index.named("form"):
         if form.find(["input", "textarea", "select"]) is not None and form.find_parent("form") is None:
             dropped.append(_dropped_form(form))
     for tag in soup.find_all(DROPPED):
@@ -430,17 +471,17 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
             _embed(soup, figure, base)
     for iframe in soup.find_all("iframe"):
         iframe.replace_with(_iframe_block(soup, iframe, base))
-    for media in soup.find_all(["audio", "video"]):
-        if media.parent is None:
+    for media in index.named("audio", "video"):
+        if not index.attached(media):
             continue  # inside another player already replaced
         block = _media_block(soup, media, base, dropped)
         if block is None:
             media.decompose()
         else:
             media.replace_with(block)
-    for tag in soup.find_all(class_=re.compile(r"^wp-block-(cover|media-text)")):
+    for tag in index.with_class_prefix("wp-block-cover", "wp-block-media-text"):
         _background_image(soup, tag)
-    for block in soup.find_all(class_="wp-block-file"):
+    for block in index.with_class("wp-block-file"):
         _file(soup, block)
 
     for button in soup.find_all(class_=re.compile(r"^wp-block-button$")):
@@ -450,7 +491,7 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
         else:
             button.decompose()
 
-    for block in soup.find_all(class_="wp-block-pullquote"):
+    for block in index.with_class("wp-block-pullquote"):
         _pullquote(soup, block)
     for quote in soup.find_all("blockquote"):
         for cite in quote.find_all(["cite", "footer"]):
@@ -459,13 +500,13 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
 
     for figure in reversed(soup.find_all("figure")):
         _figure(soup, figure)
-    for foot in soup.find_all("tfoot"):  # Markdown tables have one body: the footer rows go last in it
+    for foot in index.named("tfoot"):  # Markdown tables have one body: the footer rows go last in it
         body = foot.find_previous_sibling("tbody")
         if isinstance(body, Tag):
             for row in foot.find_all("tr", recursive=False):
                 body.append(row.extract())
             foot.decompose()
-    for when in soup.find_all("time"):  # a date right after a title (latest posts) is shown apart from it
+    for when in index.named("time"):  # a date right after a title (latest posts) is shown apart from it
         if isinstance(when.previous_sibling, Tag):
             when.insert_before(" ")
 
@@ -502,17 +543,21 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
             text.replace_with(text.replace("\xa0", " "))
 
     # Last, so their contents were cleaned like the rest: blocks written as raw HTML or line by line.
-    for pre in soup.find_all("pre", class_="wp-block-verse"):
+    for pre in index.named("pre"):
+        if not _has_class(pre, "wp-block-verse"):
+            continue
         pre.replace_with(*(_verse(soup, pre) or [soup.new_tag("span")]))
-    for pre in soup.find_all("pre", class_="wp-block-preformatted"):
+    for pre in index.named("pre"):
+        if not _has_class(pre, "wp-block-preformatted"):
+            continue
         inner = "".join(_safe_html(child, keep_space=True) for child in pre.children).strip("\n")
         pre.replace_with(_raw(soup, f"<pre>{inner}</pre>") if inner.strip() else soup.new_tag("span"))
-    for dl in reversed(soup.find_all("dl")):
+    for dl in reversed(index.named("dl")):
         if dl.find_parent("dl") is None:
             dl.replace_with(_raw(soup, _description_list(dl)))
-    for details in reversed(soup.find_all("details")):
+    for details in reversed(index.named("details")):
         _details(soup, details)
-    for notes in soup.find_all("ol", class_="wp-block-footnotes"):
+    for notes in index.with_class("wp-block-footnotes"):
         _footnotes(soup, notes)
     return soup
 
