@@ -273,6 +273,15 @@ CASES = [
         '<figcaption class="wp-element-caption">Release history</figcaption></figure><!-- /wp:table -->',
     ),
     Case(
+        "table-footer-first",  # HTML 4 put <tfoot> before <tbody>; the footer still comes last
+        '<!-- wp:table --><figure class="wp-block-table"><table><thead><tr><th>Head</th></tr></thead>'
+        "<tfoot><tr><td>Foot</td></tr></tfoot><tbody><tr><td>Body</td></tr></tbody></table></figure><!-- /wp:table -->",
+        losses={
+            "cells": "a Markdown table has no footer: its rows follow the body rows (exact form tested below)",
+            "words": "a Markdown table has no footer: its words follow the body's",
+        },
+    ),
+    Case(
         "table-without-head",
         '<!-- wp:table --><figure class="wp-block-table"><table><tbody><tr><td>a</td><td>b</td></tr>'
         "<tr><td>c</td><td>d</td></tr></tbody></table></figure><!-- /wp:table -->",
@@ -702,6 +711,7 @@ def test_every_core_block_has_a_case() -> None:
             "- Hidden item\n\n</details>\n",
         ),
         ("file", f"[Field guide]({FILES}guide.pdf)\n"),
+        ("table-footer-first", "| Head |\n| --- |\n| Body |\n| Foot |\n"),
         ("pullquote-aside", "> An aside pullquote\n>\n> in two paragraphs\n>\n> — The citation\n"),
         ("cover-deprecated-background", f"![]({FILES}old-cover.jpg)\n\n## **Cover Image**\n"),
         ("accordion", "### What is new?\n\nAccordion panel content.\n"),

@@ -501,7 +501,8 @@ def clean(html_text: str, base: str, dropped: list[str] | None = None) -> Beauti
     for figure in reversed(soup.find_all("figure")):
         _figure(soup, figure)
     for foot in index.named("tfoot"):  # Markdown tables have one body: the footer rows go last in it
-        body = foot.find_previous_sibling("tbody")
+        bodies = foot.parent.find_all("tbody", recursive=False) if foot.parent is not None else []
+        body = bodies[-1] if bodies else None
         if isinstance(body, Tag):
             for row in foot.find_all("tr", recursive=False):
                 body.append(row.extract())
