@@ -490,6 +490,39 @@ CASES = [
         'wp-block-archives"><li><a href="https://wordpress.org/news/2026/05/">May 2026</a></li></ul>',
     ),
     Case(
+        "table-of-contents",
+        '<!-- wp:table-of-contents --><nav class="wp-block-table-of-contents"><ol><li><a class="'
+        'wp-block-table-of-contents__entry" href="#what-is-new">What is new</a><ol><li><a href="#field-guide">'
+        'Field guide</a></li></ol></li></ol></nav><!-- /wp:table-of-contents --><h2 class="wp-block-heading" '
+        'id="what-is-new">What is new</h2>'
+        + p("Text.")
+        + '<h3 class="wp-block-heading" id="field-guide">Field guide</h3>',
+    ),
+    Case(
+        "reusable-block-rendered",
+        '<!-- wp:block {"ref":23} -->' + p("A synced pattern, rendered in place.") + "<!-- /wp:block -->",
+    ),
+    Case(
+        "calendar-rendered",
+        '<div class="wp-block-calendar"><table id="wp-calendar" class="wp-calendar-table"><caption>May 2026'
+        '</caption><thead><tr><th scope="col" title="Monday">M</th><th scope="col" title="Tuesday">T</th></tr>'
+        '</thead><tbody><tr><td><a href="https://wordpress.org/news/2026/05/01/" aria-label="Posts published on '
+        'May 1, 2026">1</a></td><td>2</td></tr></tbody></table></div>',
+    ),
+    Case(
+        "categories-latest-comments-rss-page-list-rendered",
+        '<ul class="wp-block-categories-list wp-block-categories"><li class="cat-item cat-item-1"><a href="'
+        'https://wordpress.org/news/category/releases/">Releases</a> (12)</li></ul>'
+        '<ol class="has-avatars wp-block-latest-comments"><li class="wp-block-latest-comments__comment"><article>'
+        '<footer class="wp-block-latest-comments__comment-meta"><a class="wp-block-latest-comments__comment-author"'
+        ' href="https://profiles.wordpress.org/anne/">Anne</a> on <a class="wp-block-latest-comments__comment-link"'
+        ' href="https://wordpress.org/news/2026/04/a/#comment-3">Post A</a></footer></article></li></ol>'
+        '<ul class="wp-block-rss"><li class="wp-block-rss__item"><div class="wp-block-rss__item-title"><a href="'
+        'https://make.wordpress.org/core/2026/05/01/x/">Dev note</a></div></li></ul>'
+        '<ul class="wp-block-page-list"><li class="wp-block-pages-list__item"><a class="'
+        'wp-block-pages-list__item__link" href="https://wordpress.org/news/about/">About</a></li></ul>',
+    ),
+    Case(
         "search",
         p("Search the news:") + '<!-- wp:search {"label":"Search"} --><form role="search" method="get" '
         'action="https://wordpress.org/news/" class="wp-block-search"><label for="wp-block-search__input-1" '
@@ -675,7 +708,7 @@ def test_every_core_block_has_a_case() -> None:
         "preformatted", "verse", "pullquote", "table", "buttons", "columns", "group", "cover", "media-text",
         "separator", "spacer", "details", "accordion", "embed", "html", "footnotes", "more", "nextpage",
         "shortcode", "social-links", "search", "form", "text-columns", "freeform", "latest-posts", "tag-cloud",
-        "archives",
+        "archives", "table-of-contents", "block", "calendar", "categories", "latest-comments", "rss", "page-list",
     }  # fmt: skip
     saved = " ".join(c.html for c in CASES)
     missing = [b for b in blocks if f"wp:{b}" not in saved and f"wp-block-{b}" not in saved and b != "freeform"]
