@@ -162,7 +162,8 @@ def _media_address(src: str) -> bool:
 
 def media_allowed(src: str, hosts: tuple[str, ...] = IMAGE_HOSTS) -> bool:
     """A player may load from the post's own folder (relative) or the image hosts, like images, never ``data:``."""
-    return _media_address(src) and not _URL_NOISE.sub("", src).lower().startswith("data:") and _image_allowed(src, hosts)
+    probe = _URL_NOISE.sub("", src).lower()
+    return _media_address(src) and not probe.startswith("data:") and _image_allowed(src, hosts)
 
 
 def _safe_image(src: str) -> bool:
@@ -425,7 +426,7 @@ def media_as_links(html: str) -> str:
         return html
 
     def link(match: re.Match[str]) -> str:
-        src = _SRC_ATTR.search(match.group(2)) or _SRC_ATTR.search(match.group(0))
+        src = _SRC_ATTR.search(match.group(2))  # the player's own address, never one inside it
         return media_link(match.group(1), src.group(1)) if src else ""
 
     return _MEDIA.sub(link, html)
