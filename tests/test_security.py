@@ -28,7 +28,7 @@ import yaml
 from lxml import etree
 
 from kowp_site.cli import main as cli_main
-from kowp_site.site.markdown import IMAGE_HOSTS, Renderer
+from kowp_site.site.markdown import IMAGE_HOSTS, Renderer, feed_html
 from tests.conftest import PYPROJECT, SiteBuilder, en_md, sha
 from tests.test_browser import (
     LocalServer,
@@ -179,6 +179,80 @@ def test_renderer_makes_every_payload_safe(payload: dict[str, str]) -> None:
     assert "\x00" not in rendered.html
     for ch in rendered.summary:
         assert ch in "\t\n" or ch >= " ", f"control character {ch!r} in the summary"
+
+
+def _players(html: str) -> tuple[list[tuple[str, dict[str, str], int]], str]:
+    """The audio/video elements of a rendered body, and the body without them (for unsafe_markup)."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    found = []
+    for el in list(root.iter("audio", "video")):
+        found.append((el.tag, dict(el.attrib), len(el) + len((el.text or "").strip())))
+        el.drop_tree()
+    for el in list(root.iter("iframe")):  # checked by their own tests: allowlisted and sandboxed
+        el.drop_tree()
+    return found, lxml.html.tostring(root, encoding="unicode")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[p["id"] for p in PAYLOADS])
+def test_players_are_inert_and_local_even_with_embeds_as_iframes(payload: dict[str, str]) -> None:
+    """With ``embeds = "iframe"`` players are allowed: only controls, preload="none" and an allowed src."""
+    rendered = Renderer("/kowp/", "example.org", "iframe").render(payload["payload"])
+    players, rest = _players(rendered.html)
+    assert unsafe_markup(rest, page=False) == []
+    for tag, attrs, children in players:
+        assert set(attrs) == {"controls", "preload", "src"}, (tag, attrs)
+        assert attrs["preload"] == "none" and children == 0
+        src = attrs["src"]
+        assert not dangerous_url(src) and not src.startswith("//")
+        host = urlsplit(src).hostname
+        assert host is None or _upstream(src), src  # the post's folder or the upstream's file servers
+
+
+def test_hostile_players_become_what_they_should() -> None:
+    """The media payloads, one by one: what is left of each, in both embed modes."""
+    by_id = {p["id"]: p["payload"] for p in PAYLOADS}
+
+    def shown(payload_id: str, embeds: str) -> list[tuple[str, str, str]]:
+        html = Renderer("/kowp/", "example.org", embeds).render(by_id[payload_id]).html
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        return [
+            (el.tag, el.get("src") or el.get("href") or "", el.text_content())
+            for el in root.iter("audio", "video", "a", "img", "iframe")
+        ]
+
+    for embeds in ("link", "iframe"):
+        assert shown("media-javascript-src", embeds) == []
+        assert shown("media-data-src", embeds) == []
+        # A third-party file is only ever a link: no autoplay, no poster, nothing requested.
+        assert shown("media-third-party", embeds) == [
+            ("a", "https://evil.example/beacon.mp4", "동영상 보기 (beacon.mp4)")
+        ]
+    assert shown("media-onerror", "iframe") == [("video", "x.mp4", ""), ("audio", "x", "")]
+    assert shown("media-onerror", "link") == [("a", "x.mp4", "동영상 보기 (x.mp4)"), ("a", "x", "오디오 듣기 (x)")]
+    assert shown("media-nested-srcdoc", "iframe") == [("audio", "/kowp/ok.mp3", "")]
+    breakout = shown("media-attribute-breakout", "iframe")
+    assert [tag for tag, _, _ in breakout] == ["video", "audio"]
+    assert breakout[0][1] == 'https://wordpress.org/a.mp4"><img src=x onerror=alert(1)>'  # one value, never markup
+    details = lxml.html.fragment_fromstring(
+        Renderer().render(by_id["details-summary-handlers"]).html, create_parent="div"
+    )
+    assert [(el.tag, dict(el.attrib)) for el in details.iter("details", "summary", "dl", "dt", "dd")] == [
+        ("details", {"open": ""}),
+        ("summary", {}),
+        ("dl", {}),
+        ("dt", {}),
+        ("dd", {}),
+    ]
+
+
+def test_feeds_get_links_not_players() -> None:
+    html = Renderer("/kowp/", "example.org", "iframe").render('<audio controls src="ep.mp3"></audio>').html
+    assert "<audio" in html
+    feed = lxml.html.fragment_fromstring(feed_html(html, "https://example.org/kowp/2026/08/x/"), create_parent="div")
+    assert [el.tag for el in feed.iter("audio", "video", "source")] == []
+    assert [(a.get("href"), a.text_content()) for a in feed.iter("a")] == [
+        ("https://example.org/kowp/2026/08/x/ep.mp3", "오디오 듣기 (ep.mp3)")
+    ]
 
 
 def test_template_syntax_stays_literal_text() -> None:

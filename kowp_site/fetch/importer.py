@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from kowp_site.errors import KowpError
-from kowp_site.fetch.html2md import to_markdown
+from kowp_site.fetch.html2md import convert as html_to_markdown
 from kowp_site.paths import PostKey, UnsafePath, key_from_link
 from kowp_site.site.content import sha256_bytes
 from kowp_site.site.frontmatter import CONTROL_RE
@@ -68,6 +68,7 @@ class Converted:
     date: dt.datetime
     source: bytes  # en.md
     stub: bytes  # <language>.md, written only when that file does not exist
+    dropped: tuple[str, ...] = ()  # content of the post the Markdown cannot keep (a data: video...), in words
 
 
 @dataclass(frozen=True)
@@ -229,10 +230,17 @@ def convert(entry: Entry) -> Converted | Skipped:
         return Skipped(title, entry.link, "the entry has no title")
     if entry.date is None:
         return Skipped(title, entry.link, "the entry has no date")
-    body = to_markdown(entry.html, entry.link)
+    body, dropped = html_to_markdown(entry.html, entry.link)
     if not body.strip():
         return Skipped(title, entry.link, "the entry has neither content nor a description")
     source = source_document(entry, body)
     return Converted(
-        key, entry.title, entry.link, entry.guid or entry.link, entry.date, source, stub_document(title, source, body)
+        key,
+        entry.title,
+        entry.link,
+        entry.guid or entry.link,
+        entry.date,
+        source,
+        stub_document(title, source, body),
+        dropped,
     )

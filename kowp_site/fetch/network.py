@@ -85,6 +85,7 @@ class Summary:
     not_modified: bool = False  # the server answered 304: nothing to do
     dry_run: bool = False
     written: tuple[str, ...] = ()  # files written (or, with --dry-run, that would be), root-relative
+    dropped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (post folder, what its Markdown left out)
 
     @property
     def changed(self) -> bool:
@@ -108,6 +109,7 @@ class Summary:
             "updated": items(self.updated),
             "unchanged": items(self.unchanged),
             "skipped": items(self.skipped),
+            "dropped": [{"path": path, "dropped": list(what)} for path, what in self.dropped],
         }
 
 
@@ -425,6 +427,20 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         results, image_writes, new_images = kept.results, kept.writes, kept.state
         warnings += [Problem(where, None, note, severity="warning") for note in kept.notes]
     decided = plan(config, results)
+    written = {item.path for item in (*decided.new, *decided.updated)}
+    dropped: list[tuple[str, tuple[str, ...]]] = []
+    for result in results:
+        if isinstance(result, Converted) and result.dropped and f"content/posts/{result.key.path}" in written:
+            dropped.append((f"content/posts/{result.key.path}", result.dropped))
+            warnings.append(
+                Problem(
+                    f"content/posts/{result.key.path}/en.md",
+                    None,
+                    "left out of the Markdown: " + "; ".join(result.dropped),
+                    "add what is missing by hand if readers need it (a video as a file in the post folder)",
+                    "warning",
+                )
+            )
     for item in decided.skipped:
         warnings.append(
             Problem(
@@ -451,4 +467,5 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         warnings=tuple(warnings),
         dry_run=options.dry_run,
         written=tuple(w.path.relative_to(root).as_posix() for w in writes),
+        dropped=tuple(dropped),
     )

@@ -230,7 +230,11 @@ SCHEMA: dict[str, Option] = {
     "date_format": Option(str, "How dates are shown, with {year}, {month} and {day}.", _date_format),
     "reading_speed": Option(int, "Characters read per minute, for the reading-time estimate.", _positive),
     "default_image": Option(str, "Theme static image used for link cards when a post has none."),
-    "embeds": Option(str, "Video embeds: link (a plain link, no third-party request) or iframe.", _embeds),
+    "embeds": Option(
+        str,
+        "Video embeds and audio/video players: link (a plain link, no third-party request) or iframe (players too).",
+        _embeds,
+    ),
     "image_hosts": Option(list, "Hosts body images may load from besides the site itself; others are dropped."),
     "fetch_images": Option(bool, "Let `kowp-site fetch` keep body images from image_hosts in the post's folder."),
     "categories": Option(dict, "English category -> { name = Korean name, slug = URL slug }."),

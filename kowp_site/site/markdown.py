@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -39,16 +39,19 @@ IMAGE_HOSTS = ("wordpress.org", "w.org", "wp.com", "wordpress.com")
 IFRAME_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "a", "abbr", "audio", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
     "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
     "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
     "s", "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    "tfoot", "th", "thead", "time", "tr", "u", "ul", "video",
 }  # fmt: skip
 ATTRIBUTES = {
     "a": {"href", "title", "id", "rel"},
     "img": {"src", "alt", "title", "width", "height"},
     "iframe": {"src", "title", "width", "height", "allowfullscreen"},
+    "audio": {"src"},  # players are rebuilt by _media: controls, preload="none", nothing else
+    "video": {"src"},
+    "details": {"open"},
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
     "ol": {"start", "reversed"},
@@ -87,6 +90,10 @@ _A_TAG = re.compile(r'<a((?:\s[\w-]+(?:="[^"]*")?)*)>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.DOTALL)
 _IFRAME = re.compile(r"<iframe[^>]*\ssrc=\"([^\"]*)\"[^>]*>.*?</iframe>", re.DOTALL)
+# A sanitized player (nh3 serializes double-quoted values; a player holds no other player).
+_MEDIA = re.compile(r'<(audio|video)((?:\s[\w:-]+(?:="[^"]*")?)*)>(.*?)</\1>', re.DOTALL)
+_SRC_ATTR = re.compile(r'\ssrc="([^"]*)"')
+MEDIA_LABELS = {"audio": "오디오 듣기", "video": "동영상 보기"}
 _TITLE_ATTR = re.compile(r'\stitle="([^"]*)"')
 _HTTP = re.compile(r"https?://")
 _REL_ATTR = re.compile(r'\srel="([^"]*)"')
@@ -149,6 +156,19 @@ def _image_allowed(src: str, hosts: tuple[str, ...] = IMAGE_HOSTS) -> bool:
     )
 
 
+def _media_address(src: str) -> bool:
+    """An audio or video address worth keeping: http(s) or relative (never ``data:`` or a script)."""
+    probe = _URL_NOISE.sub("", src).lower()
+    scheme = re.match(r"([a-z][a-z0-9+.-]*):", probe)
+    return scheme is None or scheme.group(1) in ("http", "https")
+
+
+def media_allowed(src: str, hosts: tuple[str, ...] = IMAGE_HOSTS) -> bool:
+    """A player may load from the post's own folder (relative) or the image hosts, like images, never ``data:``."""
+    probe = _URL_NOISE.sub("", src).lower()
+    return _media_address(src) and not probe.startswith("data:") and _image_allowed(src, hosts)
+
+
 def _safe_image(src: str) -> bool:
     """An image address pages may repeat outside the sanitized body: http(s), relative or a raster data: URL."""
     probe = _URL_NOISE.sub("", src).lower()
@@ -167,6 +187,8 @@ def _attribute_filter(tag: str, attr: str, value: str, image_hosts: tuple[str, .
             return value if tag == "img" and attr == "src" and DATA_IMAGE.match(value.strip()) else None
         if tag == "iframe" and attr == "src":
             return value if _iframe_allowed(value) else None
+        if tag in ("audio", "video"):  # any http(s) or relative address: _media decides player or link
+            return value if _media_address(value) else None
         if tag == "img" and attr == "src" and not _image_allowed(value, image_hosts):
             return None  # a third-party image is a tracking pixel: every reader's browser would call it
         return value
@@ -316,7 +338,20 @@ class Renderer:
             clean = _EMPTY_IFRAME.sub("", clean)
             if self.embeds == "link":
                 clean = embeds_as_links(clean)
+        if "<audio" in clean or "<video" in clean:
+            clean = _MEDIA.sub(self._media, clean)
         return _A_TAG.sub(self._rel, clean) if "<a" in clean else clean
+
+    def _media(self, match: re.Match[str]) -> str:
+        """A player that loads nothing until pressed (``embeds = "iframe"``, allowed host), else a link."""
+        kind, attrs = match.group(1), match.group(2)
+        src = _SRC_ATTR.search(attrs)
+        if not src:
+            return ""
+        address = src.group(1)
+        if self.embeds == "iframe" and media_allowed(address.replace("&amp;", "&"), self.image_hosts):
+            return f'<{kind} controls preload="none" src="{address}"></{kind}>'
+        return media_link(kind, address)
 
     def _rel(self, match: re.Match[str]) -> str:
         attrs = match.group(1)
@@ -385,6 +420,25 @@ def watch_url(src: str) -> str:
     return f"https://www.youtube.com/watch?v={found.group(1)}" if found else src
 
 
+def media_link(kind: str, address: str) -> str:
+    """A player as a link with a visible label naming the file: ``오디오 듣기 (episode-1.mp3)``."""
+    name = unquote(urlsplit(address.replace("&amp;", "&")).path.rstrip("/").rsplit("/", 1)[-1])
+    label = MEDIA_LABELS[kind] + (f" ({escape(name)})" if name else "")
+    return f'<a class="media" href="{address}">{label}</a>'
+
+
+def media_as_links(html: str) -> str:
+    """Every (already sanitized) player as a link: feed readers get no player."""
+    if "<audio" not in html and "<video" not in html:
+        return html
+
+    def link(match: re.Match[str]) -> str:
+        src = _SRC_ATTR.search(match.group(2))  # the player's own address, never one inside it
+        return media_link(match.group(1), src.group(1)) if src else ""
+
+    return _MEDIA.sub(link, html)
+
+
 def embeds_as_links(html: str) -> str:
     """Replace each (already sanitized) iframe by a paragraph linking to what it embedded."""
 
@@ -404,7 +458,7 @@ def feed_html(html: str, page_url: str) -> str:
     Feed readers drop iframes and cannot resolve relative URLs, so the W3C validator warns on
     both; this is called only for the few posts a feed carries.
     """
-    return _absolutizer_for_base(page_url).clean(embeds_as_links(html))
+    return _absolutizer_for_base(page_url).clean(media_as_links(embeds_as_links(html)))
 
 
 @lru_cache(maxsize=64)
