@@ -68,7 +68,7 @@ def served(site, httpserver):
     httpserver.expect_request("/news/files/2025/04/cecil.png").respond_with_handler(files)
     httpserver.expect_request("/news/files/2025/04/cecil-1024x576.png").respond_with_handler(files)
     site.config(raw=PYPROJECT.format(extra="").replace("fetch_images = false", 'image_hosts = ["localhost"]'))
-    files.files["/news/files/2025/06/seoul.jpg"] = jpeg()  # the original of the sized copy in the feed
+    files.files["/news/files/2025/06/seoul.jpg"] = jpeg(1600, 1067)  # the original of the sized copy in the feed
     files.files["/news/files/2025/04/cecil-1024x576.png"] = png()  # no original: the copy is kept
     return site, httpserver.url_for(FEED_PATH), files, base
 
@@ -108,7 +108,9 @@ def test_images_land_beside_en_md_and_both_files_point_at_them(served, capsys):
     )
     assert main(["build", "--root", str(site.root)]) == 0
     page = (site.root / "site/2025/06/워드캠프-서울/index.html").read_text()
-    assert base not in page and 'src="seoul.jpg"' in page and 'width="64" height="48"' in page
+    assert base not in page and 'src="seoul.jpg"' in page and 'width="1600" height="1067"' in page
+    assert 'srcset="seoul-480w.webp 480w, seoul-800w.webp 800w, seoul-1200w.webp 1200w, seoul-1600w.webp 1600w"' in page
+    assert (site.root / "site/2025/06/워드캠프-서울/seoul-800w.jpg").is_file()
 
 
 def test_a_refetch_asks_conditionally_and_changes_no_byte(served):

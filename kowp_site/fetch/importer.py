@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html as html_lib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -171,7 +172,7 @@ def _entry(raw: Any) -> Entry:
         excerpt_only = True
     categories: list[str] = []
     for tag in raw.get("tags") or []:
-        term = one_line(tag.get("term"))
+        term = one_line(html_lib.unescape(tag.get("term") or ""))  # "Events &amp; Meetups" sent as CDATA
         if term and term not in categories:
             categories.append(term)
     date = _date(raw.get("published"), raw.get("published_parsed")) or _date(

@@ -34,10 +34,14 @@ def shown(post: Post, drafts: bool) -> bool:
 
 
 def make_renderer(config: Config) -> Renderer:
-    from kowp_site.site.markdown import Renderer
+    from kowp_site.site.markdown import FOOTNOTES_LABEL, Renderer
 
     return Renderer(
-        config.base_path, (urlsplit(config.base_url).hostname or "").lower(), config.embeds, config.image_hosts
+        config.base_path,
+        (urlsplit(config.base_url).hostname or "").lower(),
+        config.embeds,
+        config.image_hosts,
+        FOOTNOTES_LABEL.get(config.language, "Notes"),
     )
 
 

@@ -241,13 +241,35 @@ def _md() -> MarkdownIt:
     md.core.ruler.at("normalize", normalize_newlines)
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.add_render_rule("footnote_block_open", _footnote_block_open)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     return md
 
 
+FOOTNOTES_ID = "fn"  # (next to fn1, fn2 …) the footnote block's section, given its heading after sanitizing
+FOOTNOTES_LABEL = {"ko": "각주", "ja": "脚注", "en": "Footnotes", "es": "Notas", "fr": "Notes", "de": "Fußnoten"}
+_FOOTNOTES_OPEN = f'<section id="{FOOTNOTES_ID}">'
+# Elements whose text the sanitizer drops with them (clean_content_tags): no summary may show it.
+_HIDDEN_OPEN = re.compile(r"<(script|style|template|noscript|textarea|title|xmp)\b", re.IGNORECASE)
+
+
+def _footnote_block_open(self: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
+    return f"<hr>\n{_FOOTNOTES_OPEN}\n<ol>\n"
+
+
 def _plain(tokens: list[Token]) -> str:
     out: list[str] = []
+    hidden = ""  # inside <script>…</script> written inline: text the page never shows
     for t in tokens:
+        if hidden:
+            if t.type == "html_inline" and t.content.lower().startswith(f"</{hidden}"):
+                hidden = ""
+            continue
+        if t.type == "html_inline":
+            opened = _HIDDEN_OPEN.match(t.content)
+            if opened:  # "<script/>" does not close in HTML: its text runs to </script>
+                hidden = opened.group(1).lower()
+            continue
         if t.type in ("text", "code_inline"):
             out.append(t.content)
         elif t.type in ("softbreak", "hardbreak"):
@@ -292,8 +314,10 @@ class Renderer:
         site_host: str = "",
         embeds: str = "link",
         image_hosts: tuple[str, ...] = IMAGE_HOSTS,
+        footnotes_label: str = FOOTNOTES_LABEL["ko"],
     ):
         self.base_path = base_path
+        self.footnotes_label = footnotes_label  # the visually hidden heading of a body's footnotes
         self.site_host = site_host
         self.embeds = embeds  # "link": allowed iframes become plain links (no third-party request)
         # Image hosts a page may load from: the configured ones and the site's own host.
@@ -401,6 +425,12 @@ class Renderer:
         if image and not (_safe_image(image) and _image_allowed(image, self.image_hosts)):
             image = image_alt = ""  # pages and feeds use it for og:image and JSON Feed "image"
         clean = dress(self.sanitize(html), images)
+        if _FOOTNOTES_OPEN in clean:  # a heading, so the section is named (W3C: a section needs one)
+            clean = clean.replace(
+                _FOOTNOTES_OPEN,
+                f'{_FOOTNOTES_OPEN}\n<h2 class="visually-hidden">{escape(self.footnotes_label)}</h2>',
+                1,
+            )
         return Rendered(clean, summary, image, image_alt, alnum_count("".join(plains)))
 
 
