@@ -197,3 +197,35 @@ def test_ctrl_c_stops_the_command_cleanly(site):
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=WAIT)
+
+
+def test_timings_say_where_a_rebuild_went_from_save_to_reload(site, capsys):
+    site.post("hello", ko={"title": "첫 제목"})
+    server = serve.start(site.root, port=0, timings=True)
+    try:
+        capsys.readouterr()
+        path = site.post("hello", ko={"title": "고친 제목"}) / "ko.md"
+        saved = path.stat().st_mtime
+        assert serve.newest_change({("modified", str(path)), ("deleted", str(path.parent / "gone.md"))}) == saved
+        result = server.rebuild(saved_at=saved)
+        assert result is not None and result.written >= 1
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        found = re.fullmatch(
+            r"timings: save -> reload (\d+) ms: waiting for the save to settle (\d+) ms; "
+            r"build (\d+) ms \(scan \d+ ms, cache \d+ ms, load \d+ ms, render \d+ ms, write \d+ ms\); "
+            r"reload sent (\d+) ms after",
+            line,
+        )
+        assert found, line
+        total, settle, build_ms, after = map(int, found.groups())
+        assert total >= build_ms and total >= settle
+        assert server.state.version == 2  # the reload went out
+    finally:
+        server.close()
+    quiet = serve.start(site.root, port=0)  # without --timings, no such line
+    try:
+        capsys.readouterr()
+        quiet.rebuild()
+        assert "timings:" not in capsys.readouterr().err
+    finally:
+        quiet.close()

@@ -17,12 +17,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)"
     )
     parser.add_argument("--no-drafts", action="store_true", help="show only published posts, as the real site does")
+    parser.add_argument(
+        "--timings", action="store_true", help="after each rebuild, print where the time went from save to reload"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from kowp_site.site import serve
 
-    server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts)
+    server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts, timings=args.timings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops as cleanly as Ctrl-C
     ui.info(f"serving {serve.serve_folder(args.root)} at {server.url} — press Ctrl-C to stop")

@@ -152,14 +152,19 @@ class Server:
     state: LiveState
     thread: threading.Thread
     session: Session = field(default_factory=Session)  # posts and manifest kept in memory between builds
+    timings: bool = False  # print where the time of each rebuild went (serve --timings)
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/"
 
-    def rebuild(self) -> BuildResult | None:
-        """Build into the preview; publish reload or the problem. Returns None when the build failed."""
+    def rebuild(self, saved_at: float | None = None) -> BuildResult | None:
+        """Build into the preview; publish reload or the problem. Returns None when the build failed.
+
+        ``saved_at``: when the newest changed file was written (``time.time()``), for ``--timings``.
+        """
+        began = time.time()
         started = time.perf_counter()
         try:
             result = build(self.root, self.options, self.session)
@@ -175,6 +180,8 @@ class Server:
             f"{result.written} files written, {result.removed} removed"
         )
         self.state.publish()
+        if self.timings:
+            ui.info(timing_line(result, saved_at, began, time.time()))
         return result
 
     def close(self) -> None:
@@ -184,7 +191,23 @@ class Server:
         self.thread.join(timeout=5)
 
 
-def start(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True) -> Server:
+def timing_line(result: BuildResult, saved_at: float | None, began: float, published: float) -> str:
+    """Where a rebuild's time went, from the save to the reload event (``serve --timings``)."""
+    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
+    phases = ", ".join(f"{name} {ms(s)}" for name, s in result.timings.items() if name != "total")
+    parts = []
+    if saved_at is not None:
+        parts.append(
+            f"save -> reload {ms(published - saved_at)}: waiting for the save to settle {ms(began - saved_at)}"
+        )
+    parts.append(f"build {ms(result.timings.get('total', published - began))} ({phases})")
+    parts.append(f"reload sent {ms(published - began - result.timings.get('total', 0.0))} after")
+    return "timings: " + "; ".join(parts)
+
+
+def start(
+    root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, timings: bool = False
+) -> Server:
     """Bind the port, build once, then serve in a thread. Port 0 picks a free port (tests)."""
     state = LiveState()
     folder = serve_folder(root.resolve())
@@ -200,7 +223,7 @@ def start(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         drafts=drafts, output=folder, base_url=f"http://{shown_host}:{bound_port}/", extra_head=RELOAD_SCRIPT
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
-    server = Server(root, options, httpd, state, thread)
+    server = Server(root, options, httpd, state, thread, timings=timings)
     server.rebuild()  # before any thread runs: a cold build may fork worker processes
     thread.start()
     return server
@@ -235,4 +258,15 @@ def watch(server: Server, stop: threading.Event) -> None:
         yield_on_timeout=False,
         raise_interrupt=False,
     ):
-        server.rebuild()
+        server.rebuild(saved_at=newest_change(_changes))
+
+
+def newest_change(changes: set[tuple[object, str]]) -> float | None:
+    """The latest modification time among the changed files that still exist (a deletion has none)."""
+    times = []
+    for _, path in changes:
+        try:
+            times.append(Path(path).stat().st_mtime)
+        except OSError:
+            continue
+    return max(times) if times else None
