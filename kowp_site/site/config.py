@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,7 @@ class CheckConfig:
     """Settings of ``kowp-site check`` (the ``[tool.kowp-site.check]`` table)."""
 
     hangul_threshold: float = 0.3
+    script_threshold: float = 0.3
     product_name: str = "워드프레스"
     product_name_variants: tuple[str, ...] = ("워드 프레스", "워드프래스", "워프")
     house_style: str = "합니다체"
@@ -210,6 +211,19 @@ def _threshold(value: float) -> str | None:
     return None if 0 <= value <= 1 else "must be between 0 and 1"
 
 
+# Korean rules whose defaults only make sense for a Korean site; another language has them off
+# unless its [tool.kowp-site.check] table sets them (a Japanese site may name ワードプレス).
+KOREAN_DEFAULTS = {"product_name": "", "product_name_variants": (), "house_style": ""}
+
+
+def for_language(check: CheckConfig, language: str, given: object) -> CheckConfig:
+    """``check`` with the Korean-only defaults turned off for a site in another language."""
+    if language.split("-")[0] == "ko":
+        return check
+    table = given if isinstance(given, dict) else {}
+    return replace(check, **{k: v for k, v in KOREAN_DEFAULTS.items() if k not in table})
+
+
 def _house_style(value: str) -> str | None:
     return None if value in ("합니다체", "해요체") else "must be 합니다체 or 해요체"
 
@@ -245,9 +259,12 @@ SCHEMA: dict[str, Option] = {
 
 CHECK_SCHEMA: dict[str, Option] = {
     "hangul_threshold": Option((float, int), "Least share of Hangul among letters in a published body.", _threshold),
-    "product_name": Option(str, "The approved Korean spelling of the product name."),
+    "script_threshold": Option(
+        (float, int), "Other languages: least share of the body in the site's script (or common words).", _threshold
+    ),
+    "product_name": Option(str, "The approved spelling of the product name (Korean sites: 워드프레스)."),
     "product_name_variants": Option(list, "Spellings of the product name that check rejects."),
-    "house_style": Option(str, "Sentence-ending style of the site: 합니다체 or 해요체.", _house_style),
+    "house_style": Option(str, "Korean sites: sentence-ending style, 합니다체 or 해요체.", _house_style),
     "link_allowlist": Option(list, "Domains external links may point to; empty allows all."),
     "disable": Option(list, "Check ids to turn off."),
     "glossary": Option(str, "Glossary file, relative to the site root."),
@@ -451,6 +468,7 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
             problems.append(Problem(where, None, "'image_hosts' must be a list of host names such as wordpress.org"))
             del values["image_hosts"]
     values["check"] = _sub_config(CheckConfig, good.get("check", {}), CHECK_SCHEMA, "check.", where, problems)
+    values["check"] = for_language(values["check"], values.get("language", Config.language), good.get("check", {}))
     values["syndication"] = _sub_config(
         SyndicationConfig,
         good.get("syndication", {}),

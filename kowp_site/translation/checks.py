@@ -15,13 +15,14 @@ from urllib.parse import unquote, urlsplit
 from kowp_site.errors import KowpError, Problem, display_path
 from kowp_site.site.config import Config
 from kowp_site.site.content import Content, Post
-from kowp_site.translation import korean, mdscan
+from kowp_site.translation import korean, mdscan, scripts
 
 CHECKS: dict[str, str] = {
     "config": "the [tool.kowp-site] settings and the glossary file are valid",
     "front-matter": "front matter follows the content model (keys, types, dates, hashes)",
     "published": "a published translation names its translators and its publication date",
     "hangul": "a published body is mostly Korean (share of Hangul among letters)",
+    "script": "other languages: a published body is mostly in the site's language (its script, or its common words)",
     "structure": "same number of headings, paragraphs, list items, links, images, code blocks, table rows as en.md",
     "links": "internal links point to a page the site has",
     "link-allowlist": "external links point only to allowed domains (when link_allowlist is set)",
@@ -93,6 +94,8 @@ class Checker:
             except KowpError as exc:
                 self.setup.append(Finding("config", config.check.glossary, None, str(exc)))
         self.targets = site_targets(config, content)
+        self.language = config.language.split("-")[0]
+        self.korean = self.language == "ko"  # the Hangul, product-name and style rules are Korean
         self.drafts = {p.path for p in content.posts if p.status != "published"}
 
     def where(self, path: Path) -> str:
@@ -109,7 +112,7 @@ class Checker:
         if post.outdated:
             found.append(self.outdated(post, doc))
         if t.status == "published":
-            found += self.hangul(post, doc)
+            found += self.hangul(post, doc) if self.korean else self.script(doc)
         if t.status in FINISHED and not post.source.excerpt_only:
             found += self.structure(en, doc)
         found += self.links(post, doc)
@@ -151,6 +154,26 @@ class Checker:
                 self.where(doc.path),
                 first,
                 f"the body is still mostly English: {share.value:.0%} Hangul among letters "
+                f"(at least {threshold:.0%} expected for a published post)",
+                "translate the body, or set status: draft until it is done",
+            )
+        ]
+
+    def script(self, doc: mdscan.Doc) -> list[Finding]:
+        """The Hangul rule for any language the script test knows (see :mod:`scripts`)."""
+        if not scripts.supported(self.language):
+            return []
+        share = scripts.script_share(doc, self.language)
+        threshold = self.config.check.script_threshold
+        if share.value >= threshold:
+            return []
+        first = next((doc.line_of(t) for t in doc.tokens if t.type == "inline"), doc.body_offset + 1)
+        return [
+            Finding(
+                "script",
+                self.where(doc.path),
+                first,
+                f"the body is still mostly English: {share.value:.0%} {share.unit} "
                 f"(at least {threshold:.0%} expected for a published post)",
                 "translate the body, or set status: draft until it is done",
             )
@@ -261,6 +284,8 @@ class Checker:
 
     def product_name(self, post: Post, lines: list[tuple[int, str]]) -> list[Finding]:
         c = self.config.check
+        if not c.product_name:
+            return []
         return [
             Finding(
                 "product-name",
@@ -274,6 +299,8 @@ class Checker:
 
     def style(self, post: Post, doc: mdscan.Doc) -> list[Finding]:
         house = self.config.check.house_style
+        if not house or not self.korean:  # the endings rule reads Korean sentence endings only
+            return []
         endings = korean.sentence_endings(doc)
         other = [e for e in endings if e.style != house]
         if not other:
