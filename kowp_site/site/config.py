@@ -141,6 +141,15 @@ def slugify_ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
 
 
+# Defaults that follow the site's language when the configuration does not set them: dates as
+# the language writes them, and how many letters a reader reads in a minute (reading time).
+LANGUAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ja": {"date_format": "{year}年{month}月{day}日", "reading_speed": 600},
+    "zh": {"date_format": "{year}年{month}月{day}日", "reading_speed": 300},
+    **{lang: {"date_format": "{day}/{month}/{year}", "reading_speed": 1000} for lang in ("es", "fr", "it", "pt")},
+    "de": {"date_format": "{day}.{month}.{year}", "reading_speed": 1000},
+    "en": {"date_format": "{year}-{month}-{day}", "reading_speed": 1000},
+}
 LOCALES = {"ko": "ko_KR", "ja": "ja_JP", "es": "es_ES", "zh": "zh_CN", "de": "de_DE", "fr": "fr_FR"}
 
 _Validator = Callable[[Any], str | None]
@@ -482,9 +491,11 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
         base_url += "/"
     values["base_url"] = base_url
     values["base_path"] = urlsplit(base_url).path or "/"
+    language = values.get("language", Config.language)
     if "locale" not in values:
-        language = values.get("language", Config.language)
         values["locale"] = LOCALES.get(language.split("-")[0], language.replace("-", "_"))
+    for key, value in LANGUAGE_DEFAULTS.get(language.split("-")[0], {}).items():
+        values.setdefault(key, value)
 
     errors, warnings = split_problems(problems, strict)
     if errors:
