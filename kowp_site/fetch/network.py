@@ -51,6 +51,7 @@ class Options:
     from_file: Path | None = None
     dry_run: bool = False
     max_bytes: int = MAX_BYTES
+    verbose: bool = False  # say which translations the translation memory skipped, and why
     timeout: float = TIMEOUT
     retries: int = RETRIES
 
@@ -74,16 +75,19 @@ class Summary:
     not_modified: bool = False  # the server answered 304: nothing to do
     dry_run: bool = False
     written: tuple[str, ...] = ()  # files written (or, with --dry-run, that would be), root-relative
+    notes: tuple[str, ...] = ()  # with --verbose: translations the translation memory skipped, and why
 
     @property
     def changed(self) -> bool:
         return bool(self.new or self.updated)
 
     def as_json(self) -> dict[str, Any]:
-        def items(group: tuple[Item, ...]) -> list[dict[str, str]]:
+        def items(group: tuple[Item, ...]) -> list[dict[str, Any]]:
             out = []
             for item in group:
-                entry = {"title": item.title, "path": item.path}
+                entry: dict[str, Any] = {"title": item.title, "path": item.path}
+                if item.pretranslated is not None:
+                    entry["pretranslated"] = item.pretranslated
                 if item.reason:
                     entry.update(link=item.link, reason=item.reason)
                 out.append(entry)
@@ -326,6 +330,22 @@ def fetch(config: Config, options: Options, *, sleep: Callable[[float], None] = 
         return _fetch(config, options, sleep)
 
 
+def _memory(config: Config, options: Options, notes: list[str]) -> Callable[[bytes], tuple[bytes, float]] | None:
+    """The translation memory's stub filler (None with ``tm = false``); with ``verbose``, each
+    translation it skips becomes a note."""
+    if not config.tm:
+        return None
+    from kowp_site.translation.memory import Filler
+
+    filler = Filler(config, notes.append if options.verbose else None)
+
+    def fill(stub: bytes) -> tuple[bytes, float]:
+        done = filler(stub)
+        return done.data, done.share
+
+    return fill
+
+
 def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> Summary:
     root = config.root
     content_dir = config.content_dir
@@ -354,7 +374,8 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
                     where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
                 )
             )
-    decided = plan(config, [convert(e) for e in entries])
+    notes: list[str] = []
+    decided = plan(config, [convert(e) for e in entries], _memory(config, options, notes))
     for item in decided.skipped:
         warnings.append(
             Problem(
@@ -379,6 +400,7 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         unchanged=decided.unchanged,
         skipped=decided.skipped,
         warnings=tuple(warnings),
+        notes=tuple(notes),
         dry_run=options.dry_run,
         written=tuple(w.path.relative_to(root).as_posix() for w in writes),
     )
