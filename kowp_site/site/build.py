@@ -270,14 +270,20 @@ def render_site(
     ):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
     # Every post's card, in the scan's (sorted) order: content.posts is ordered from them.
-    progress_key = key("progress", list(keys.cards.values()), content.warnings) if keys else None
+    # Translation memory: how much of each stub it pre-filled, read from the stubs' markers.
+    from kowp_site.translation.memory import shares
+
+    pretranslated = shares(content.posts) if config.tm else {}
+    progress_key = (
+        key("progress", list(keys.cards.values()), content.warnings, sorted(pretranslated.items())) if keys else None
+    )
     made: dict[str, str] = {}
 
     def progress_page(path: str) -> str:
         if not made:
             from kowp_site.translation import progress  # imported only when the progress pages are made
 
-            made.update(progress.progress_pages(config, content, t))
+            made.update(progress.progress_pages(config, content, t, pretranslated))
         return made[path]
 
     for path in ("translate/index.html", "contributors/index.html"):  # what progress_pages makes

@@ -26,7 +26,7 @@ import yaml
 from kowp_site import gitlog
 from kowp_site.errors import KowpError, display_path
 from kowp_site.site.config import Config
-from kowp_site.site.content import post_dirs, sha256_bytes
+from kowp_site.site.content import Post, post_dirs, sha256_bytes
 from kowp_site.translation import korean
 from kowp_site.translation.segments import Block, Key, blocks, is_segment, normalise, sentences, substitute
 
@@ -375,10 +375,30 @@ def share(ko: bytes, en: bytes) -> float:
     return round(min(1.0, filled / total), 4) if total else 0.0
 
 
-def marker_lines(text: str) -> list[int]:
-    """1-based lines of ``text`` holding a memory marker (for ``check``)."""
+def shares(posts: Iterable[Post]) -> dict[str, float]:
+    """For the /translate/ page: the :func:`share` of every untranslated or in-progress post the
+    memory pre-filled (posts without markers are left out). Reads only those posts' files."""
+    found: dict[str, float] = {}
+    for post in posts:
+        t = post.translation
+        if t is None or post.status == "published":
+            continue
+        try:
+            value = share(t.path.read_bytes(), post.source.path.read_bytes())
+        except OSError:
+            continue
+        if value:
+            found[post.key.path] = value
+    return found
+
+
+def marker_lines(lines: list[str] | tuple[str, ...], body_offset: int) -> list[int]:
+    """1-based lines holding a memory marker: a comment in the body, or a ``# kowp-tm`` YAML
+    comment in the front matter (``body_offset``: index of the first body line). For ``check``."""
     return [
-        i for i, line in enumerate(text.split("\n"), 1) if MARKER_RE.search(line) or re.match(r"#\s*kowp-tm ", line)
+        i
+        for i, line in enumerate(lines, 1)
+        if MARKER_RE.search(line) or (i <= body_offset and TITLE_MARKER_RE.match(line))
     ]
 
 
