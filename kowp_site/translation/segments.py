@@ -134,7 +134,7 @@ def _placeables(names: tuple[str, ...]) -> re.Pattern[str]:
     pattern = _PLACEABLE
     if names:
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        pattern += rf"|(?P<G>(?<![\w-])(?:{alternatives})(?![\w-]))"
+        pattern += rf"|(?P<G>(?<![A-Za-z0-9-])(?:{alternatives})(?![A-Za-z0-9-]))"
     return re.compile(pattern)
 
 
@@ -182,8 +182,8 @@ def _occurrences(kind: str, value: str) -> str:
     body = re.escape(value)
     if kind in ("V", "N"):
         return rf"(?<![\d.]){body}(?![\d]|\.\d)"
-    if kind == "G":
-        return rf"(?<![\w-]){body}(?![\w-])"
+    if kind == "G":  # ASCII edges: a Korean particle may follow at once (Trac으로)
+        return rf"(?<![A-Za-z0-9-]){body}(?![A-Za-z0-9-])"
     return body
 
 
