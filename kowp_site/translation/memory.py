@@ -5,7 +5,8 @@ its ``source_hash`` names (the current en.md, or for an outdated translation the
 in the Git history; skipped when it cannot be found). Each pair is cut into blocks
 (:mod:`kowp_site.translation.segments`); a pair whose blocks do not line up contributes
 nothing. Nothing is stored: posts are read newest first and only those whose English holds
-every word of a wanted segment are parsed, so a lookup reads the files and parses a few.
+the literal text of a wanted segment (its *anchor*) are parsed, until each segment is found, so
+a lookup reads the files and parses a few. The most recent translation wins (then the path).
 
 Used by ``kowp-site fetch`` (:class:`Filler` writes exact and placeable matches into a new stub,
 each filled block marked ``<!-- kowp-tm n/m: YYYY/MM/slug -->``), by ``kowp-site suggest``
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,11 @@ TITLE_MARKER_RE = re.compile(r"^#\s*kowp-tm (\d+)/(\d+):", re.MULTILINE)
 _FRONT = re.compile(r"\A\ufeff?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 _FRONT_BYTES = re.compile(rb"\A(?:\xef\xbb\xbf)?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 MIN_SCORE = 70.0  # least rapidfuzz score a suggestion needs (0-100)
+MAX_MISSES = 25  # sources holding a key's anchor but no usable translation of it before it is given up
+FUZZY_SOURCES = 300  # suggestions look at most at this many translations, the most recent first
+_STATUS = re.compile(rb"^status:[ \t]*[\"']?(\w+)", re.MULTILINE)
+_HASH = re.compile(rb"^source_hash:[ \t]*[\"']?(sha256:[0-9a-f]{64})", re.MULTILINE)
+_DATE = re.compile(rb"^date:[ \t]*[\"']?([0-9][0-9T:+.\- ]*[0-9Z])", re.MULTILINE)
 
 
 def untranslated_names(config: Config) -> tuple[str, ...]:
@@ -89,7 +95,66 @@ class Source:
     ko: Path
     date: dt.datetime
     source_hash: str
-    current: bytes  # en.md as it is now
+    holds: frozenset[int] = frozenset()  # indexes of the probed keys its current English may hold
+
+    @property
+    def current(self) -> bytes:
+        """en.md as it is now."""
+        return self.en.read_bytes()
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """What the scan looks for in each post: the anchors of keys, or a share of their words."""
+
+    language: str
+    exclude: frozenset[str]
+    anchors: tuple[bytes, ...] = ()
+    words: tuple[tuple[bytes, ...], ...] = ()
+    share: float = 1.0
+
+
+_PROBE: _Probe | None = None  # set before the scan forks its workers (see kowp_site.parallel)
+
+
+def _scan_chunk(chunk: list[tuple[str, str]]) -> list[Source]:
+    """The published translations among ``chunk`` ((post, folder) pairs), with what their
+    English holds of the probe. Runs in a worker process; reads only the files."""
+    probe = _PROBE
+    assert probe is not None
+    found = []
+    for post, name in chunk:
+        if post in probe.exclude:
+            continue
+        folder = Path(name)
+        try:
+            head = _FRONT_BYTES.match((folder / f"{probe.language}.md").read_bytes())
+            status = _STATUS.search(head.group(1)) if head else None
+            if status is None or status.group(1) != b"published":
+                continue
+            current = (folder / "en.md").read_bytes()
+        except OSError:
+            continue
+        if probe.words:
+            holds = frozenset(
+                i for i, ws in enumerate(probe.words) if ws and sum(w in current for w in ws) >= probe.share * len(ws)
+            )
+        else:
+            holds = frozenset(i for i, a in enumerate(probe.anchors) if a in current)
+        source_hash = _HASH.search(head.group(1))  # type: ignore[union-attr]
+        en_head = _FRONT_BYTES.match(current)
+        date = _DATE.search(en_head.group(1)) if en_head else None
+        found.append(
+            Source(
+                post,
+                folder / "en.md",
+                folder / f"{probe.language}.md",
+                _date(date.group(1).decode() if date else ""),
+                source_hash.group(1).decode() if source_hash else "",
+                holds,
+            )
+        )
+    return found
 
 
 @dataclass
@@ -99,39 +164,45 @@ class Memory:
     config: Config
     exclude: frozenset[str] = frozenset()  # posts that never lend (the one being filled)
     notes: list[str] = field(default_factory=list)  # why translations were skipped (for --verbose)
-    sources: list[Source] = field(default_factory=list)
     names: tuple[str, ...] = ()
     _units: dict[str, tuple[Unit, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.names = untranslated_names(self.config)
-        language = self.config.language
-        found = []
-        for year, month, slug, folder in post_dirs(self.config.content_dir / "posts"):
-            post = f"{year}/{month}/{slug}"
-            ko, en = folder / f"{language}.md", folder / "en.md"
-            if post in self.exclude or language == "en":
-                continue
-            try:
-                ko_head = ko.read_bytes()[:4096]
-                current = en.read_bytes()
-            except OSError:
-                continue
-            meta = _front(ko_head)
-            if meta.get("status") != "published":
-                continue
-            date = _date(_front(current).get("date"))
-            found.append(Source(post, en, ko, date, str(meta.get("source_hash") or ""), current))
+
+    def scan(self, probe: _Probe) -> list[Source]:
+        """Every published translation, newest first (then by path), each with what its English
+        holds of ``probe``; spread over worker processes when there are many posts."""
+        global _PROBE
+        from kowp_site import parallel
+
+        if self.config.language == "en":
+            return []
+        folders = [(f"{y}/{m}/{s}", str(f)) for y, m, s, f in post_dirs(self.config.content_dir / "posts")]
+        _PROBE = probe
+        try:
+            size = max(64, -(-len(folders) // (4 * parallel.workers())))
+            chunks = parallel.chunked(folders, size)
+            if len(folders) < 400:
+                found = [s for chunk in chunks for s in _scan_chunk(list(chunk))]
+            else:
+                found = [s for part in parallel.map_chunks(_scan_chunk, chunks) for s in part]
+        finally:
+            _PROBE = None
         found.sort(key=lambda s: (-s.date.timestamp(), s.post))
-        self.sources = found
+        return found
 
     def key(self, text: str) -> Key:
         return normalise(text, self.names)
 
     def english(self, source: Source) -> bytes | None:
         """The en.md the translation was made from: now, or found in Git by its hash."""
-        if sha256_bytes(source.current) == source.source_hash:
-            return source.current
+        try:
+            current = source.current
+        except OSError:
+            return None
+        if sha256_bytes(current) == source.source_hash:
+            return current
         where = display_path(source.ko, self.config.root)
         try:
             old = gitlog.find_version(self.config.root, source.en, source.source_hash)
@@ -189,34 +260,45 @@ class Memory:
                     add(x, y)
         return out
 
-    def candidates(self, keys: Iterable[Key], *, share: float = 1.0) -> Iterator[Source]:
-        """Sources, newest first, whose current English holds at least ``share`` of the words of
-        one of ``keys`` (1.0: every word; the pre-filter that keeps lookups cheap)."""
-        wanted = [[w.encode() for w in k.words] for k in keys if k.words]
-        if not wanted:
-            return
-        for source in self.sources:
-            data = source.current
-            for words in wanted:
-                if share >= 1.0:
-                    if all(w in data for w in words):
-                        break
-                elif sum(1 for w in words if w in data) >= share * len(words):
-                    break
-            else:
+    def resolve(self, keys: Iterable[Key]) -> dict[Key, tuple[Unit, str]]:
+        """For each key, the unit of the most recent translation (then by path; the first in
+        that post) whose Korean can be rewritten for it, with the rewritten Korean. Sources are
+        read newest first; one is parsed only when its English holds the anchor of a key still
+        unresolved, and the search stops when every key is resolved."""
+        wanted = sorted({k for k in keys if k.anchor}, key=lambda k: (k.text, k.values, k.targets))
+        pending = set(range(len(wanted)))
+        probe = _Probe(self.config.language, self.exclude, anchors=tuple(k.anchor.encode() for k in wanted))
+        misses: dict[int, int] = {}
+        found: dict[Key, tuple[Unit, str]] = {}
+        for source in self.scan(probe):
+            if not pending:
+                break
+            live = sorted(pending & source.holds)
+            if not live:
                 continue
-            yield source
-
-    def matches(self, keys: list[Key]) -> dict[str, list[Unit]]:
-        """For each key text, the units with that key, in order of preference: an exact match
-        (same values and link targets) first, then the most recent, then by path."""
-        wanted = {k.text for k in keys}
-        found: dict[str, list[Unit]] = {}
-        for source in self.candidates(keys):
+            by_text: dict[str, list[Unit]] = {}
             for unit in self.units(source):
-                if unit.key.text in wanted:
-                    found.setdefault(unit.key.text, []).append(unit)
+                by_text.setdefault(unit.key.text, []).append(unit)
+            for i in live:
+                k = wanted[i]
+                for unit in by_text.get(k.text, ()):
+                    ko = substitute(unit.ko, unit.key, k)
+                    if ko is not None:
+                        found[k] = (unit, ko)
+                        pending.discard(i)
+                        break
+                else:  # a short, common text no translation pairs: give up after MAX_MISSES
+                    misses[i] = misses.get(i, 0) + 1
+                    if misses[i] >= MAX_MISSES:
+                        pending.discard(i)
         return found
+
+    def candidates(self, keys: Iterable[Key], *, share: float = 0.5, limit: int = FUZZY_SOURCES) -> list[Source]:
+        """For suggestions: up to ``limit`` sources, newest first, whose current English holds at
+        least ``share`` of the words of one of ``keys``."""
+        words = tuple(tuple(w.encode() for w in k.words) for k in keys)
+        probe = _Probe(self.config.language, self.exclude, words=words, share=share)
+        return [s for s in self.scan(probe) if s.holds][:limit]
 
 
 def _misaligned(en: list[Block], ko: list[Block]) -> str:
@@ -227,16 +309,6 @@ def _misaligned(en: list[Block], ko: list[Block]) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"[ \t]*\n[ \t]*", " ", text).strip()
-
-
-def best(units: list[Unit], key: Key) -> tuple[Unit, str] | None:
-    """The preferred unit that can be rewritten for ``key``, with its rewritten Korean."""
-    exact = [u for u in units if u.key == key]
-    for unit in exact + [u for u in units if u.key != key]:
-        ko = substitute(unit.ko, unit.key, key)
-        if ko is not None:
-            return unit, ko
-    return None
 
 
 # --- filling a new stub ---------------------------------------------------------------------
@@ -279,7 +351,7 @@ def fill(memory: Memory, stub: bytes) -> Filled:
     title_key = memory.key(title) if title and is_segment(title) else None
     if title_key is not None:
         keys.append(title_key)
-    units = memory.matches(keys)
+    hits = memory.resolve(keys)
     total = sum(len(parts) for _, parts in plan) + (1 if title_key else 0)
     filled = 0
     replaced: dict[int, tuple[int, str]] = {}  # first line -> (last line, new text)
@@ -287,14 +359,14 @@ def fill(memory: Memory, stub: bytes) -> Filled:
         if not block.rewritable:
             continue
         whole = memory.key(_one_line(block.text))
-        hit = best(units.get(whole.text, []), whole)
+        hit = hits.get(whole)
         if hit is not None:
             pieces, used, posts = [hit[1]], len(parts), [hit[0].post]
         else:
             pieces, used, posts = [], 0, []
             for part in parts:
                 key = memory.key(part)
-                hit = best(units.get(key.text, []), key) if len(parts) > 1 and is_segment(part) else None
+                hit = hits.get(key) if len(parts) > 1 and is_segment(part) else None
                 pieces.append(hit[1] if hit else part)
                 if hit:
                     used += 1
@@ -321,7 +393,7 @@ def fill(memory: Memory, stub: bytes) -> Filled:
     body = "\n".join(out[offset:])
     front = text[: head.end()] if head else ""
     if title_key is not None and head is not None:
-        hit = best(units.get(title_key.text, []), title_key)
+        hit = hits.get(title_key)
         if hit is not None:
             meta = _front(stub)
             meta["title"] = _one_line(hit[1])
@@ -440,6 +512,7 @@ def suggest(memory: Memory, text: str, *, limit: int = 3) -> list[Wanted]:
     if not wanted:
         return []
     keys = [w[2] for w in wanted]
+    hits = memory.resolve(keys)
     pool: list[Unit] = []
     for source in memory.candidates(keys, share=0.5):
         pool += memory.units(source)
@@ -447,8 +520,7 @@ def suggest(memory: Memory, text: str, *, limit: int = 3) -> list[Wanted]:
     out = []
     for line, en, key in wanted:
         got: list[Suggestion] = []
-        exact = [u for u in pool if u.key.text == key.text]
-        hit = best(exact, key)
+        hit = hits.get(key)
         if hit is not None:
             got.append(Suggestion(100.0, "exact" if hit[0].key == key else "placeable", hit[1], hit[0].en, hit[0].post))
         seen = {g.ko for g in got}

@@ -16,7 +16,7 @@ Pure functions; nothing here reads a file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kowp_site.translation import korean, mdscan
@@ -121,6 +121,9 @@ class Key:
     text: str  # normalised, with "\x00" + kind letter for each placeable
     values: tuple[tuple[str, str], ...]  # (kind letter, value) of each placeable, in order
     targets: tuple[str, ...]  # link and image targets, in order
+    anchor: str = field(
+        default="", compare=False
+    )  # the longest run of the raw text without markup or placeables (a pre-filter)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -153,7 +156,9 @@ def normalise(text: str, names: tuple[str, ...] = ()) -> Key:
         pos = m.end()
     parts.append(re.sub(r"[*_]+", "", text[pos:]))
     key = re.sub(r"\s+", " ", "".join(parts)).strip().removesuffix(".").rstrip()
-    return Key(key, tuple(values), targets)
+    pieces = re.split(r"[\x00*_\[\]()`<>\n]", _placeables(names).sub("\x00", text))
+    anchor = max((p.strip().removesuffix(".").strip() for p in pieces), key=len, default="")
+    return Key(key, tuple(values), targets, anchor)
 
 
 # --- putting new values into a reused translation ---------------------------------------------
