@@ -499,3 +499,18 @@ def test_glossary_untranslated_names(tmp_path):
     # The sample glossary's names are placeables of the memory.
     config, _ = config_module.load(REPO)
     assert memory.untranslated_names(config) == ("GitHub", "Slack", "Trac", "WP-CLI")
+
+
+def test_list_shape_quotes_and_code_come_from_the_new_english(site):
+    en = "- Update `wp-config.php` first.\n- Then update 7.0.2.\n\n> Back up your site.\n\n```\nwp core update\n```\n"
+    ko = "- 먼저 `wp-config.php`를 업데이트합니다.\n- 그다음 7.0.2로 업데이트합니다.\n\n> 사이트를 백업합니다.\n\n```\nwp core update\n```\n"
+    site.post("steps", en={"body": en}, ko={"body": ko})
+    new = "1. Update `.htaccess` first.\n   * Then update 7.0.3.\n\n> Back up your site.\n\n```\nwp core update --minor\n```\n"
+    text = fill(site, new_stub(site, new, title="Steps")).data.decode()
+    body = text.split("\n---\n", 1)[1]
+    assert body == (
+        "\n1. 먼저 `.htaccess`를 업데이트합니다. <!-- kowp-tm 1/1: 2026/08/steps -->\n"
+        "   * 그다음 7.0.3으로 업데이트합니다. <!-- kowp-tm 1/1: 2026/08/steps -->\n\n"
+        "> 사이트를 백업합니다. <!-- kowp-tm 1/1: 2026/08/steps -->\n\n"
+        "```\nwp core update --minor\n```\n"
+    )

@@ -373,8 +373,8 @@ def fill(memory: Memory, stub: bytes) -> Filled:
                     posts.append(hit[0].post)
         if not used:
             continue
-        first_line = lines[block.first]
-        at = first_line.find(block.text.split("\n")[0])
+        first_line, head_text = lines[block.first].rstrip(), block.text.split("\n")[0]
+        at = len(first_line) - len(head_text) if first_line.endswith(head_text) else first_line.find(head_text)
         if at < 0:
             continue
         new = first_line[:at] + " ".join(pieces) + " " + marker(used, len(parts), posts)
