@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kowp_site.errors import KowpError
     from kowp_site.site import config as config_mod
-    from kowp_site.translation.memory import Memory, suggest
+    from kowp_site.translation.memory import Memory
+    from kowp_site.translation.suggestions import suggest
     from kowp_site.translation.workflow import find_folder
 
     config, warnings = config_mod.load(args.root)
@@ -70,10 +71,16 @@ def run(args: argparse.Namespace) -> int:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
+    from rich.markup import escape
+
     with_match = [w for w in found if w.suggestions]
-    for w in with_match:
-        ui.out.print(f"[bold]{shown}:{w.line}[/]  {w.en}", markup=True, highlight=False)
+    for w in found:
+        ui.out.print(f"[bold]{escape(shown)}:{w.line}[/]  {escape(w.en)}", markup=True, highlight=False)
         for s in w.suggestions:
-            ui.out.print(f"  {s.score:5.1f} {s.kind:9} {s.ko}  [dim]({s.post})[/]", markup=True, highlight=False)
+            ui.out.print(
+                f"  {s.score:5.1f} {s.kind:9} {escape(s.ko)}  [dim]({escape(s.post)})[/]", markup=True, highlight=False
+            )
+        if not w.suggestions:
+            ui.out.print("  [dim](번역 메모리에 비슷한 문장이 없습니다)[/]", markup=True, highlight=False)
     ui.info(f"{len(found)} segments still in English; {len(with_match)} with a match in the translation memory")
     return 0

@@ -10,7 +10,7 @@ a lookup reads the files and parses a few. The most recent translation wins (the
 
 Used by ``kowp-site fetch`` (:class:`Filler` writes exact and placeable matches into a new stub,
 each filled block marked ``<!-- kowp-tm n/m: YYYY/MM/slug -->``), by ``kowp-site suggest``
-(:func:`suggest`, fuzzy matches from rapidfuzz, never written) and by ``status`` and the
+(:mod:`kowp_site.translation.suggestions`: fuzzy matches, never written) and by ``status`` and the
 /translate/ page (:func:`share`: how much of a stub still carries the memory's markers).
 """
 
@@ -29,7 +29,7 @@ from kowp_site.errors import KowpError, display_path
 from kowp_site.site.config import Config
 from kowp_site.site.content import Post, post_dirs, sha256_bytes
 from kowp_site.translation import korean
-from kowp_site.translation.segments import Block, Key, blocks, is_segment, normalise, sentences, substitute
+from kowp_site.translation.segments import Block, Key, aligned, blocks, is_segment, normalise, sentences, substitute
 
 MARKER = "kowp-tm"
 # A filled block ends with this comment; a filled title has it as a YAML comment above it.
@@ -37,7 +37,6 @@ MARKER_RE = re.compile(r"<!--\s*kowp-tm (\d+)/(\d+):[^>]*?-->")
 TITLE_MARKER_RE = re.compile(r"^#\s*kowp-tm (\d+)/(\d+):", re.MULTILINE)
 _FRONT = re.compile(r"\A\ufeff?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 _FRONT_BYTES = re.compile(rb"\A(?:\xef\xbb\xbf)?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
-MIN_SCORE = 70.0  # least rapidfuzz score a suggestion needs (0-100)
 MAX_MISSES = 25  # sources holding a key's anchor but no usable translation of it before it is given up
 FUZZY_SOURCES = 300  # suggestions look at most at this many translations, the most recent first
 _STATUS = re.compile(rb"^status:[ \t]*[\"']?(\w+)", re.MULTILINE)
@@ -238,14 +237,14 @@ class Memory:
             return []
         _, en_blocks = blocks(en_text)
         _, ko_blocks = blocks(ko_text)
-        why = _misaligned(en_blocks, ko_blocks)
+        why = aligned(en_blocks, ko_blocks)
         if why:
             self.notes.append(f"{where}: not block-parallel to its en.md ({why}); the memory skips it")
             return []
         out: list[Unit] = []
 
         def add(en: str, ko: str) -> None:
-            en, ko = _one_line(en), _one_line(ko)
+            en, ko = one_line(en), one_line(ko)
             if is_segment(en) and ko and ko != en:
                 out.append(Unit(self.key(en), en, ko, source.post, source.date))
 
@@ -301,13 +300,7 @@ class Memory:
         return [s for s in self.scan(probe) if s.holds][:limit]
 
 
-def _misaligned(en: list[Block], ko: list[Block]) -> str:
-    from kowp_site.translation.segments import aligned
-
-    return aligned(en, ko)
-
-
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return re.sub(r"[ \t]*\n[ \t]*", " ", text).strip()
 
 
@@ -343,9 +336,9 @@ def fill(memory: Memory, stub: bytes) -> Filled:
     for block in found:
         if not block.is_segment:
             continue
-        parts = sentences(_one_line(block.text))
+        parts = sentences(one_line(block.text))
         plan.append((block, parts))
-        keys.append(memory.key(_one_line(block.text)))
+        keys.append(memory.key(one_line(block.text)))
         if len(parts) > 1:
             keys += [memory.key(p) for p in parts if is_segment(p)]
     title_key = memory.key(title) if title and is_segment(title) else None
@@ -358,7 +351,7 @@ def fill(memory: Memory, stub: bytes) -> Filled:
     for block, parts in plan:
         if not block.rewritable:
             continue
-        whole = memory.key(_one_line(block.text))
+        whole = memory.key(one_line(block.text))
         hit = hits.get(whole)
         if hit is not None:
             pieces, used, posts = [hit[1]], len(parts), [hit[0].post]
@@ -396,7 +389,7 @@ def fill(memory: Memory, stub: bytes) -> Filled:
         hit = hits.get(title_key)
         if hit is not None:
             meta = _front(stub)
-            meta["title"] = _one_line(hit[1])
+            meta["title"] = one_line(hit[1])
             dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=2**30, default_flow_style=False)
             front = f"---\n# {marker(1, 1, [hit[0].post]).removeprefix('<!-- ').removesuffix(' -->')}\n{dumped}---\n"
             filled += 1
@@ -431,7 +424,7 @@ def segment_count(en_text: str) -> int:
     """Segments of an English post: the title and every sentence of its prose blocks."""
     _, found = blocks(en_text)
     title = str(_front(en_text.encode("utf-8")).get("title") or "")
-    return sum(len(sentences(_one_line(b.text))) for b in found if b.is_segment) + (1 if is_segment(title) else 0)
+    return sum(len(sentences(one_line(b.text))) for b in found if b.is_segment) + (1 if is_segment(title) else 0)
 
 
 def share(ko: bytes, en: bytes) -> float:
@@ -472,72 +465,3 @@ def marker_lines(lines: list[str] | tuple[str, ...], body_offset: int) -> list[i
         for i, line in enumerate(lines, 1)
         if MARKER_RE.search(line) or (i <= body_offset and TITLE_MARKER_RE.match(line))
     ]
-
-
-# --- suggestions ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    score: float  # 100 for an exact or placeable match
-    kind: str  # "exact", "placeable" or "fuzzy"
-    ko: str
-    en: str  # the English it translated
-    post: str
-
-
-@dataclass(frozen=True)
-class Wanted:
-    line: int  # 1-based line of the file
-    en: str
-    suggestions: tuple[Suggestion, ...]
-
-
-def suggest(memory: Memory, text: str, *, limit: int = 3) -> list[Wanted]:
-    """Every segment of ``text`` (a translation file) that is still English, with its best
-    memory matches: exact and placeable matches first, then fuzzy ones (rapidfuzz score)."""
-    from rapidfuzz import fuzz, process
-
-    _, found = blocks(text)
-    wanted: list[tuple[int, str, Key]] = []
-    for block in found:
-        if not block.is_segment or MARKER_RE.search(block.text):
-            continue
-        one = _one_line(block.text)
-        if not _still_english(one):
-            continue
-        parts = [p for p in sentences(one) if is_segment(p) and _still_english(p)]
-        for part in [one] if len(parts) <= 1 else parts:
-            wanted.append((block.first + 1, part, memory.key(part)))
-    if not wanted:
-        return []
-    keys = [w[2] for w in wanted]
-    hits = memory.resolve(keys)
-    pool: list[Unit] = []
-    for source in memory.candidates(keys, share=0.5):
-        pool += memory.units(source)
-    choices = [u.key.text for u in pool]
-    out = []
-    for line, en, key in wanted:
-        got: list[Suggestion] = []
-        hit = hits.get(key)
-        if hit is not None:
-            got.append(Suggestion(100.0, "exact" if hit[0].key == key else "placeable", hit[1], hit[0].en, hit[0].post))
-        seen = {g.ko for g in got}
-        for _, score, index in process.extract(key.text, choices, scorer=fuzz.ratio, limit=limit * 4):
-            unit = pool[index]
-            if score < MIN_SCORE or unit.key.text == key.text or unit.ko in seen:
-                continue
-            seen.add(unit.ko)
-            got.append(Suggestion(round(score, 1), "fuzzy", unit.ko, unit.en, unit.post))
-        got.sort(key=lambda s: (-s.score, -_stamp(pool, s), s.post))
-        out.append(Wanted(line, en, tuple(got[:limit])))
-    return out
-
-
-def _stamp(pool: list[Unit], s: Suggestion) -> float:
-    return next((u.date.timestamp() for u in pool if u.post == s.post), 0.0)
-
-
-def _still_english(text: str) -> bool:
-    return not korean.HANGUL_RE.search(text)
