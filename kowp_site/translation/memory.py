@@ -449,7 +449,8 @@ def shares(posts: Iterable[Post]) -> dict[str, float]:
         if t is None or post.status == "published":
             continue
         try:
-            value = share(t.path.read_bytes(), post.source.path.read_bytes())
+            ko = t.path.read_bytes()
+            value = share(ko, post.source.path.read_bytes()) if MARKER.encode() in ko else 0.0
         except OSError:
             continue
         if value:
