@@ -514,3 +514,20 @@ def test_list_shape_quotes_and_code_come_from_the_new_english(site):
         "> 사이트를 백업합니다. <!-- kowp-tm 1/1: 2026/08/steps -->\n\n"
         "```\nwp core update --minor\n```\n"
     )
+
+
+def test_scan_in_worker_processes_gives_the_same_stub(site, monkeypatch):
+    """Past 400 posts the scan is spread over forked workers; the result must not change."""
+    for i in range(410):
+        site.post(f"filler-{i:03d}", en={"body": f"Filler post number {i} about nothing in particular.\n"})
+    site.post(
+        "release",
+        en={"title": "WordPress 7.0.2", "body": RELEASE_EN},
+        ko={"title": "워드프레스 7.0.2", "body": RELEASE_KO},
+    )
+    stub = new_stub(site)
+    monkeypatch.setenv("KOWP_WORKERS", "1")
+    alone = fill(site, stub)
+    monkeypatch.setenv("KOWP_WORKERS", "2")
+    spread = fill(site, stub)
+    assert alone.data == spread.data and alone.filled == 5

@@ -17,9 +17,11 @@ each filled block marked ``<!-- kowp-tm n/m: YYYY/MM/slug -->``), by ``kowp-site
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -112,26 +114,50 @@ class _Probe:
     words: tuple[tuple[bytes, ...], ...] = ()
     share: float = 1.0
 
+    @cached_property
+    def gates(self) -> tuple[dict[tuple[bytes, bytes, bytes], list[int]], tuple[int, ...]]:
+        """Anchors by one of their inner word trigrams (three whitespace-separated words, not the
+        first or last, which may be cut mid-word), and the anchors too short to have one. A
+        post that holds an anchor has its trigram: a set lookup rules most posts out before the
+        substring search."""
+        index: dict[tuple[bytes, bytes, bytes], list[int]] = {}
+        short = []
+        for i, anchor in enumerate(self.anchors):
+            inner = anchor.split()[1:-1]
+            trigrams = list(zip(inner, inner[1:], inner[2:], strict=False))
+            if not trigrams:
+                short.append(i)
+                continue
+            best = max(trigrams, key=lambda t: (sum(map(len, t)), t))
+            index.setdefault(best, []).append(i)
+        return index, tuple(short)
+
 
 _PROBE: _Probe | None = None  # set before the scan forks its workers (see kowp_site.parallel)
 
 
 def _scan_chunk(chunk: list[tuple[str, str]]) -> list[Source]:
-    """The published translations among ``chunk`` ((post, folder) pairs), with what their
-    English holds of the probe. Runs in a worker process; reads only the files."""
+    """The published translations among ``chunk`` ((post, folder) pairs) whose English may
+    hold part of the probe, with what it holds. Runs in a worker process; reads only the files
+    (the start of each translation, for its front matter, and the English)."""
     probe = _PROBE
     assert probe is not None
     found = []
+    translation = f"{probe.language}.md"
     for post, name in chunk:
         if post in probe.exclude:
             continue
-        folder = Path(name)
         try:
-            head = _FRONT_BYTES.match((folder / f"{probe.language}.md").read_bytes())
+            with open(os.path.join(name, translation), "rb") as f:
+                data = f.read(4096)
+                head = _FRONT_BYTES.match(data)
+                if head is None and len(data) == 4096:
+                    head = _FRONT_BYTES.match(data + f.read())
             status = _STATUS.search(head.group(1)) if head else None
             if status is None or status.group(1) != b"published":
                 continue
-            current = (folder / "en.md").read_bytes()
+            with open(os.path.join(name, "en.md"), "rb") as f:
+                current = f.read()
         except OSError:
             continue
         if probe.words:
@@ -139,15 +165,21 @@ def _scan_chunk(chunk: list[tuple[str, str]]) -> list[Source]:
                 i for i, ws in enumerate(probe.words) if ws and sum(w in current for w in ws) >= probe.share * len(ws)
             )
         else:
-            holds = frozenset(i for i, a in enumerate(probe.anchors) if a in current)
+            index, short = probe.gates
+            words = current.split()
+            trigrams = set(zip(words, words[1:], words[2:], strict=False)) if index else set()
+            maybe = [i for t in index.keys() & trigrams for i in index[t]] + list(short)
+            holds = frozenset(i for i in maybe if probe.anchors[i] in current)
+        if not holds:
+            continue
         source_hash = _HASH.search(head.group(1))  # type: ignore[union-attr]
         en_head = _FRONT_BYTES.match(current)
         date = _DATE.search(en_head.group(1)) if en_head else None
         found.append(
             Source(
                 post,
-                folder / "en.md",
-                folder / f"{probe.language}.md",
+                Path(name, "en.md"),
+                Path(name, translation),
                 _date(date.group(1).decode() if date else ""),
                 source_hash.group(1).decode() if source_hash else "",
                 holds,
@@ -170,8 +202,8 @@ class Memory:
         self.names = untranslated_names(self.config)
 
     def scan(self, probe: _Probe) -> list[Source]:
-        """Every published translation, newest first (then by path), each with what its English
-        holds of ``probe``; spread over worker processes when there are many posts."""
+        """The published translations whose English holds part of ``probe``, newest first (then
+        by path), each with what it holds; spread over worker processes when there are many."""
         global _PROBE
         from kowp_site import parallel
 
@@ -297,7 +329,7 @@ class Memory:
         least ``share`` of the words of one of ``keys``."""
         words = tuple(tuple(w.encode() for w in k.words) for k in keys)
         probe = _Probe(self.config.language, self.exclude, words=words, share=share)
-        return [s for s in self.scan(probe) if s.holds][:limit]
+        return self.scan(probe)[:limit]
 
 
 def one_line(text: str) -> str:
