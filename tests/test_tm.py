@@ -297,7 +297,7 @@ def test_misaligned_translation_contributes_nothing_and_says_why(site, capsys):
     done = fill(site, stub)
     assert done.data == stub and done.filled == 0
     assert fill.notes == [  # type: ignore[attr-defined]
-        "content/posts/2026/08/release/ko.md: not block-parallel to its en.md (2 blocks, 3 in en.md); the memory skips it"
+        "content/posts/2026/08/release/ko.md: not block-parallel to its en.md (0 headings here, 1 in en.md); the memory skips it"
     ]
     # Through the CLI: fetch --verbose prints the note; without it, nothing.
     site.write(
@@ -361,29 +361,32 @@ def test_outdated_translation_counts_only_when_git_has_its_english(site):
     ]
 
 
+HOSTILE_EN = RELEASE_EN.replace("update your sites", "update your [sites](https://wordpress.org/)")
 HOSTILE_KO = """\
-워드프레스 7.0.2가 출시되었습니다<script>alert(1)</script> <img src=x onerror="alert(2)">. 보안 릴리스이므로 [사이트](javascript:alert(3))를 즉시 업데이트하시기를 권장합니다.
+워드프레스 7.0.2가 출시되었습니다<script>alert(1)</script> <span onmouseover="alert(2)">!</span>. 보안 릴리스이므로 <a href="javascript:alert(3)">사이트</a>를 즉시 업데이트하시기를 권장합니다.
 
-## 감사의 말 <iframe src="https://evil.example/"></iframe>
+## 감사의 말 <iframe src="https://evil.example/"></iframe><svg onload="alert(4)"></svg>
 
 다음 워드프레스 기여자 여러분께 감사드립니다 {{ 7*7 }}.
 """
 
 
 def test_hostile_markdown_in_a_reused_translation_stays_inert(site, build_site):
-    site.post("release", en={"title": "WordPress 7.0.2", "body": RELEASE_EN}, ko={"body": HOSTILE_KO})
-    stub = new_stub(site, NEW_EN.replace("Something new happened.", "Something [new](https://x.example/) happened."))
-    done = fill(site, stub)
-    assert "<script>alert(1)</script>" in done.data.decode()  # reused as written: the build cleans it
+    site.post("release", en={"title": "WordPress 7.0.2", "body": HOSTILE_EN}, ko={"body": HOSTILE_KO})
+    new_en = NEW_EN.replace("update your sites", "update your [sites](https://wordpress.org/)")
+    done = fill(site, new_stub(site, new_en))
+    text = done.data.decode()
+    # Reused as written (the same link target is kept): the build's sanitizer makes it inert.
+    assert "<script>alert(1)</script>" in text and "javascript:alert(3)" in text and "{{ 7*7 }}" in text
     published = done.data.decode().replace("status: untranslated", "status: published\ntranslated: 2026-08-21")
     published = published.replace("translators: []", "translators: [minji]")
-    site.post("release-2", en={"title": "WordPress 7.0.3", "body": NEW_EN}, translation=False)
+    site.post("release-2", en={"title": "WordPress 7.0.3", "body": new_en}, translation=False)
     site.write("content/posts/2026/08/release-2/ko.md", published)
     built = build_site(site.root)
     page = (built / "2026/08/release-2/index.html").read_text(encoding="utf-8")
     tree = lxml.html.fromstring(page)
     body = tree.xpath("//main")[0]
-    assert not body.xpath(".//script | .//iframe | .//*[@onerror]")
+    assert not body.xpath(".//script | .//iframe | .//svg | .//*[@onmouseover] | .//*[@onload]")
     assert not [a for a in body.xpath(".//a/@href") if a.lower().startswith("javascript")]
     assert "{{ 7*7 }}" in body.text_content() and "kowp-tm" not in page
 

@@ -31,7 +31,17 @@ from kowp_site.errors import KowpError, display_path
 from kowp_site.site.config import Config
 from kowp_site.site.content import Post, post_dirs, sha256_bytes
 from kowp_site.translation import korean
-from kowp_site.translation.segments import Block, Key, aligned, blocks, is_segment, normalise, sentences, substitute
+from kowp_site.translation.segments import (
+    Block,
+    Key,
+    aligned,
+    blocks,
+    is_segment,
+    normalise,
+    parse,
+    sentences,
+    substitute,
+)
 
 MARKER = "kowp-tm"
 # A filled block ends with this comment; a filled title has it as a YAML comment above it.
@@ -267,9 +277,9 @@ class Memory:
         if MARKER in ko_text:
             self.notes.append(f"{where}: still has translation-memory markers; skipped")
             return []
-        _, en_blocks = blocks(en_text)
-        _, ko_blocks = blocks(ko_text)
-        why = aligned(en_blocks, ko_blocks)
+        _, en_blocks, en_counts = parse(en_text)
+        _, ko_blocks, ko_counts = parse(ko_text)
+        why = aligned(en_blocks, ko_blocks, en_counts, ko_counts)
         if why:
             self.notes.append(f"{where}: not block-parallel to its en.md ({why}); the memory skips it")
             return []

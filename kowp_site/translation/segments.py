@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from kowp_site.translation import korean, mdscan
 
@@ -63,7 +64,13 @@ def is_segment(text: str) -> bool:
 
 def blocks(text: str) -> tuple[int, list[Block]]:
     """The front matter's end (index of the first body line) and every block of the body."""
-    lines, offset, _ = mdscan.split_front(text)
+    offset, found, _ = parse(text)
+    return offset, found
+
+
+def parse(text: str) -> tuple[int, list[Block], dict[str, int]]:
+    """:func:`blocks`, and the element counts ``check``'s structure rule compares."""
+    lines, offset, keys = mdscan.split_front(text)
     tokens = mdscan.parser().parse("\n".join(lines[offset:]))
     stack: list[str] = []
     found: list[Block] = []
@@ -78,11 +85,16 @@ def blocks(text: str) -> tuple[int, list[Block]]:
             whole = tok.map is not None and "table" not in stack
             first, last = (tok.map[0] + offset, tok.map[1] + offset) if tok.map else (0, 0)
             found.append(Block(kind, tok.content, first, last, whole))
-    return offset, found
+    doc = mdscan.Doc(Path("-"), tuple(lines), offset, keys, tuple(tokens), frozenset())
+    return offset, found, mdscan.structure(doc).counts
 
 
-def aligned(en: list[Block], ko: list[Block]) -> str:
-    """Why two block lists do not line up one to one, or "" when they do."""
+def aligned(en: list[Block], ko: list[Block], en_counts: dict[str, int], ko_counts: dict[str, int]) -> str:
+    """Why two parsed files do not line up block by block, or "" when they do: the counts of
+    ``check``'s structure rule differ, or the blocks do not pair one to one, kind by kind."""
+    for kind, a in en_counts.items():
+        if ko_counts.get(kind) != a:
+            return f"{ko_counts.get(kind, 0)} {kind} here, {a} in en.md"
     if len(en) != len(ko):
         return f"{len(ko)} blocks, {len(en)} in en.md"
     for i, (a, b) in enumerate(zip(en, ko, strict=True)):
