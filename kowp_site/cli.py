@@ -16,7 +16,7 @@ from pathlib import Path
 from kowp_site import __version__, ui
 from kowp_site.errors import KowpError, ProblemsError
 
-COMMANDS = ("init", "build", "serve", "fetch", "status", "check", "ack", "diff", "syndicate")
+COMMANDS = ("init", "build", "serve", "fetch", "status", "check", "ack", "diff", "suggest", "syndicate")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -114,7 +114,7 @@ def test_a_good_translation_has_no_findings(good):
 def test_every_check_id_is_listed_with_a_description():
     assert set(CHECKS) == {
         "config", "front-matter", "published", "hangul", "script", "structure", "links", "link-allowlist",
-        "glossary", "product-name", "style", "outdated",
+        "glossary", "product-name", "style", "outdated", "tm-marker",
     }  # fmt: skip
     assert all(CHECKS.values())
 

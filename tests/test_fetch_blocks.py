@@ -599,6 +599,9 @@ def facts(html: str, *, source: bool) -> dict[str, list]:
         el.drop_tree()
     for el in [e for e in root.iter() if e.get("aria-hidden") == "true"]:
         el.drop_tree()  # icons and spacers say nothing
+    if not source:  # the heading the build gives a footnotes section is for screen readers only
+        for el in [e for e in root.iter("h2") if "visually-hidden" in _classes(e)]:
+            el.drop_tree()
     if source:
         verse = [
             lines for el in root.iter("pre") if "wp-block-verse" in _classes(el) for lines in _verse_lines(el, True)

@@ -29,6 +29,7 @@ def test_json_summary_on_stdout_and_people_summary_on_stderr(site, capsys):
     assert data["new"][0] == {
         "title": "WordPress 6.8.2 Maintenance Release",
         "path": "content/posts/2025/07/wordpress-6-8-2-maintenance-release",
+        "pretranslated": 0.0,  # an empty site: nothing in the translation memory
     }
     assert data["updated"] == data["unchanged"] == data["skipped"] == []
     assert "4 new, 0 updated, 0 unchanged, 0 skipped; 8 files written" in err

@@ -24,6 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from kowp_site.site.markdown import (
     _UNSORTED,
     Renderer,
+    _footnote_block_open,
     alnum_count,
     heading_slug,
     normalize_link,
@@ -162,6 +163,7 @@ def reference_md() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.add_render_rule("footnote_block_open", _footnote_block_open)  # not a shortcut: the named section
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     return md
 

@@ -51,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print a summary as JSON on stdout (new, updated, unchanged, skipped)"
     )
     parser.add_argument(
+        "--verbose", action="store_true", help="also say which translations the translation memory skipped, and why"
+    )
+    parser.add_argument(
         "--max-size",
         metavar="MB",
         type=_positive,
@@ -71,9 +74,12 @@ def _print_summary(summary: Summary) -> None:
         ui.info("The feed has not changed since the last fetch (304); nothing to do.")
         return
     verb = "would be " if summary.dry_run else ""
+    for note in summary.notes:
+        ui.info(f"note: {note}")
     for label, group in (("new", summary.new), ("updated", summary.updated)):
         for item in group:
-            ui.info(f"  {label:8} {item.path}  {item.title}")
+            memory = f"  (번역 메모리 {item.pretranslated:.0%})" if item.pretranslated else ""
+            ui.info(f"  {label:8} {item.path}  {item.title}{memory}")
     ui.info(
         f"{len(summary.new)} new, {len(summary.updated)} updated, {len(summary.unchanged)} unchanged, "
         f"{len(summary.skipped)} skipped"
@@ -100,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         max_bytes=args.max_size * 1024 * 1024,
         max_image_bytes=args.max_image_size * 1024 * 1024,
+        verbose=args.verbose,
     )
     summary = fetch(config, options)
     ui.report(summary.warnings)

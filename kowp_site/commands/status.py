@@ -54,9 +54,13 @@ def _print(report, config) -> None:  # noqa: ANN001 - Status, Config
         table.add_column("date")
         table.add_column("post")
         table.add_column("title")
+        table.add_column("미리 번역됨", justify="right")
         for e in report.untranslated:
             table.add_row(
-                e.post.source.date.astimezone(config.tz).date().isoformat(), e.post.key.path, e.post.source.title
+                e.post.source.date.astimezone(config.tz).date().isoformat(),
+                e.post.key.path,
+                e.post.source.title,
+                _share(e.pretranslated),
             )
         out.print(table)
     if report.outdated:
@@ -79,9 +83,19 @@ def _print(report, config) -> None:  # noqa: ANN001 - Status, Config
         table.add_column("post")
         table.add_column("translators")
         table.add_column("reviewers")
+        table.add_column("미리 번역됨", justify="right")
         for e in report.in_progress:
             t = e.post.translation
             table.add_row(
-                STATUS_NAMES[e.post.status], e.post.key.path, ", ".join(t.translators), ", ".join(t.reviewers)
+                STATUS_NAMES[e.post.status],
+                e.post.key.path,
+                ", ".join(t.translators),
+                ", ".join(t.reviewers),
+                _share(e.pretranslated),
             )
         out.print(table)
+
+
+def _share(value: float | None) -> str:
+    """ "62%" for a post the translation memory pre-filled, "" otherwise."""
+    return f"{value:.0%}" if value else ""

@@ -62,6 +62,7 @@ class Options:
     dry_run: bool = False
     max_bytes: int = MAX_BYTES
     max_image_bytes: int = images.MAX_IMAGE_BYTES
+    verbose: bool = False  # say which translations the translation memory skipped, and why
     timeout: float = TIMEOUT
     retries: int = RETRIES
 
@@ -86,16 +87,19 @@ class Summary:
     dry_run: bool = False
     written: tuple[str, ...] = ()  # files written (or, with --dry-run, that would be), root-relative
     dropped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (post folder, what its Markdown left out)
+    notes: tuple[str, ...] = ()  # with --verbose: translations the translation memory skipped, and why
 
     @property
     def changed(self) -> bool:
         return bool(self.new or self.updated)
 
     def as_json(self) -> dict[str, Any]:
-        def items(group: tuple[Item, ...]) -> list[dict[str, str]]:
+        def items(group: tuple[Item, ...]) -> list[dict[str, Any]]:
             out = []
             for item in group:
-                entry = {"title": item.title, "path": item.path}
+                entry: dict[str, Any] = {"title": item.title, "path": item.path}
+                if item.pretranslated is not None:
+                    entry["pretranslated"] = item.pretranslated
                 if item.reason:
                     entry.update(link=item.link, reason=item.reason)
                 out.append(entry)
@@ -392,6 +396,22 @@ def fetch(config: Config, options: Options, *, sleep: Callable[[float], None] = 
         return _fetch(config, options, sleep)
 
 
+def _memory(config: Config, options: Options, notes: list[str]) -> Callable[[bytes], tuple[bytes, float]] | None:
+    """The translation memory's stub filler (None with ``tm = false``); with ``verbose``, each
+    translation it skips becomes a note."""
+    if not config.tm:
+        return None
+    from kowp_site.translation.memory import Filler
+
+    filler = Filler(config, notes.append if options.verbose else None)
+
+    def fill(stub: bytes) -> tuple[bytes, float]:
+        done = filler(stub)
+        return done.data, done.share
+
+    return fill
+
+
 def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> Summary:
     root = config.root
     content_dir = config.content_dir
@@ -426,7 +446,8 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         kept = _keep_images(config, options, results, saved_images, sleep)
         results, image_writes, new_images = kept.results, kept.writes, kept.state
         warnings += [Problem(where, None, note, severity="warning") for note in kept.notes]
-    decided = plan(config, results)
+    notes: list[str] = []
+    decided = plan(config, results, _memory(config, options, notes))
     written = {item.path for item in (*decided.new, *decided.updated)}
     dropped: list[tuple[str, tuple[str, ...]]] = []
     for result in results:
@@ -465,6 +486,7 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         unchanged=decided.unchanged,
         skipped=decided.skipped,
         warnings=tuple(warnings),
+        notes=tuple(notes),
         dry_run=options.dry_run,
         written=tuple(w.path.relative_to(root).as_posix() for w in writes),
         dropped=tuple(dropped),

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ class Item:
     path: str
     reason: str = ""  # why it was skipped
     link: str = ""  # the entry's link, for skipped entries
+    pretranslated: float | None = None  # share of a new stub filled from the translation memory
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,13 @@ def guids_on_disk(config: Config) -> dict[str, str]:
     return found
 
 
-def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
-    """Decide every write by comparing bytes with the files on disk. Reads only."""
+def plan(
+    config: Config, results: list[Converted | Skipped], fill: Callable[[bytes], tuple[bytes, float]] | None = None
+) -> Plan:
+    """Decide every write by comparing bytes with the files on disk. Reads only.
+
+    ``fill`` (the translation memory) rewrites a stub that will be created, and says how much of
+    it came from the memory; an existing translation file is never read or written."""
     content_dir = config.content_dir
     on_disk = guids_on_disk(config)
     planned: dict[str, str] = {}  # key path -> guid, for this run
@@ -206,7 +212,11 @@ def plan(config: Config, results: list[Converted | Skipped]) -> Plan:
         if old != result.source:
             post_writes.append(Write(source, result.source))
         if not translation.exists():
-            post_writes.append(Write(translation, result.stub, create_only=True))
+            stub = result.stub
+            if fill is not None:
+                stub, share = fill(stub)
+                item = Item(result.title, shown, pretranslated=share)
+            post_writes.append(Write(translation, stub, create_only=True))
         writes += post_writes
         if old is None:
             new.append(item)

@@ -86,6 +86,7 @@ class Config:
     menu: tuple[MenuItem, ...] = ()
     check: CheckConfig = CheckConfig()
     syndication: SyndicationConfig = SyndicationConfig()
+    tm: bool = True
 
     # Derived values, filled by load().
     base_path: str = "/"
@@ -264,6 +265,7 @@ SCHEMA: dict[str, Option] = {
     "menu": Option(list, "Header links: a list of { title, url }."),
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
     "syndication": Option(dict, "Settings of `kowp-site syndicate` (see the syndication table)."),
+    "tm": Option(bool, "Translation memory: fill new stubs from published translations; false turns it off."),
 }
 
 CHECK_SCHEMA: dict[str, Option] = {
@@ -288,6 +290,7 @@ SYNDICATION_SCHEMA: dict[str, Option] = {
 def _type_name(t: type | tuple[type, ...]) -> str:
     names = {
         str: "a string",
+        bool: "true or false",
         int: "a whole number",
         float: "a number",
         dict: "a table",

@@ -172,15 +172,19 @@ def progress_pages(data: SiteData) -> Iterator[Output]:
     dates = data.templates.env.globals.get("source_changed")
     if callable(getattr(dates, "load", None)) and any(v.outdated and v.status == "published" for v in data.views):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
+    from kowp_site.translation.memory import shares
+
+    # How much of each stub the translation memory filled, read from the stubs' markers.
+    pretranslated = shares(data.content.posts) if data.config.tm else {}
     every_post = [p.key.path for p in data.content.posts]  # in the scan's (sorted) order
-    reads = Reads(light=every_post, values=(tuple(data.content.warnings),))
+    reads = Reads(light=every_post, values=(tuple(data.content.warnings), sorted(pretranslated.items())))
     made: dict[str, str] = {}
 
     def page(path: str) -> str:
         if not made:
             from kowp_site.translation import progress  # imported only when the progress pages are made
 
-            made.update(progress.progress_pages(data.config, data.content, data.templates))
+            made.update(progress.progress_pages(data.config, data.content, data.templates, pretranslated))
         return made[path]
 
     for path in ("translate/index.html", "contributors/index.html"):  # what progress_pages makes

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from kowp_site.errors import KowpError, Problem, display_path
 from kowp_site.site.config import Config
 from kowp_site.site.content import Content, Post
-from kowp_site.translation import korean, mdscan, scripts
+from kowp_site.translation import korean, mdscan, memory, scripts
 
 CHECKS: dict[str, str] = {
     "config": "the [tool.kowp-site] settings and the glossary file are valid",
@@ -30,6 +30,7 @@ CHECKS: dict[str, str] = {
     "product-name": "the product name is spelled as configured (default 워드프레스)",
     "style": "sentence endings follow the house style (합니다체 or 해요체) throughout",
     "outdated": "the English source has not changed since the translation (error with --strict)",
+    "tm-marker": "a published translation keeps no translation-memory marker (<!-- kowp-tm … -->)",
 }
 # Statuses whose ko.md holds a translation to check (an untranslated stub is the English text).
 TRANSLATED = ("draft", "review", "published")
@@ -113,6 +114,7 @@ class Checker:
             found.append(self.outdated(post, doc))
         if t.status == "published":
             found += self.hangul(post, doc) if self.korean else self.script(doc)
+            found += self.tm_markers(doc)
         if t.status in FINISHED and not post.source.excerpt_only:
             found += self.structure(en, doc)
         found += self.links(post, doc)
@@ -177,6 +179,25 @@ class Checker:
                 f"(at least {threshold:.0%} expected for a published post)",
                 "translate the body, or set status: draft until it is done",
             )
+        ]
+
+    def tm_markers(self, doc: mdscan.Doc) -> list[Finding]:
+        """Markers that ``fetch`` leaves on what it took from the translation memory: the
+        translator reviews each block and deletes its marker before publishing."""
+        code: set[int] = set()
+        for tok in doc.tokens:
+            if tok.type in ("fence", "code_block") and tok.map:
+                code.update(range(doc.body_offset + tok.map[0] + 1, doc.body_offset + tok.map[1] + 1))
+        return [
+            Finding(
+                "tm-marker",
+                self.where(doc.path),
+                line,
+                "this text came from the translation memory and still carries its marker",
+                "check the reused translation against the English, then delete the <!-- kowp-tm … --> marker",
+            )
+            for line in memory.marker_lines(doc.lines, doc.body_offset)
+            if line not in code
         ]
 
     def structure(self, en_doc: mdscan.Doc, doc: mdscan.Doc) -> list[Finding]:

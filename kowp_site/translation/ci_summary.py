@@ -90,12 +90,21 @@ def fetch_pull_request(report: Any, *, own_token: bool = True) -> FetchPullReque
     return FetchPullRequest(title, commit, _fetch_body(new, updated, own_token=own_token))
 
 
+def _memory_note(entry: dict[str, Any]) -> str:
+    """ " · 번역 메모리로 62% 미리 번역됨" for a stub the translation memory filled in."""
+    share = entry.get("pretranslated")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        return ""
+    return f" · 번역 메모리로 {int(100 * share)}% 미리 번역됨"
+
+
 def _post_lines(entries: list[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in entries[:MAX_LISTED]:
         title = inline(entry.get("title") or "(제목 없음)")
         path = str(entry.get("path") or "").replace("`", "")
-        lines.append(f"- **{title}** — `{path}`" if path else f"- **{title}**")
+        line = f"- **{title}** — `{path}`" if path else f"- **{title}**"
+        lines.append(line + _memory_note(entry))
     if len(entries) > MAX_LISTED:
         lines.append(f"- … 외 {len(entries) - MAX_LISTED}편")
     return lines
@@ -126,6 +135,11 @@ def _fetch_body(new: list[dict[str, Any]], updated: list[dict[str, Any]], *, own
         "- [ ] 번역자의 `ko.md`는 바뀌지 않았습니다 (fetch는 `ko.md`를 새로 만들기만 합니다).",
         "",
     ]
+    if any(_memory_note(e) for e in new):
+        lines[-1:-1] = [
+            "- [ ] 번역 메모리가 채운 문단(`<!-- kowp-tm … -->` 표시)은 번역자가 원문과 대조한 뒤 표시를 지웁니다. "
+            "표시가 남은 글은 `kowp-site check`가 게시를 막습니다.",
+        ]
     if not own_token:
         lines += [
             "> [!NOTE]",

@@ -77,6 +77,7 @@ class Term:
     ko: str
     forbidden: tuple[str, ...]
     note: str = ""
+    untranslated: bool = False  # a name kept in Latin letters (ko = en): a translation-memory placeable
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -103,6 +104,11 @@ def load_glossary(path: Path) -> tuple[Term, ...]:
             entry.get("ko") if isinstance(entry, dict) else None,
         )
         forbidden = entry.get("forbidden", []) if isinstance(entry, dict) else None
+        untranslated = entry.get("untranslated", False) if isinstance(entry, dict) else False
+        if not isinstance(untranslated, bool):
+            raise KowpError(f"{path.name}: term {i} ({en}): untranslated must be true or false")
+        if untranslated and ko is None:
+            ko = en
         if not isinstance(en, str) or not en.strip() or not isinstance(ko, str) or not ko.strip():
             raise KowpError(f"{path.name}: term {i} needs en and ko strings")
         if not isinstance(forbidden, list) or not all(isinstance(x, str) and x.strip() for x in forbidden):
@@ -110,7 +116,9 @@ def load_glossary(path: Path) -> tuple[Term, ...]:
         if en.casefold() in seen:
             raise KowpError(f"{path.name}: term {i} ({en}) is listed twice")
         seen.add(en.casefold())
-        terms.append(Term(en.strip(), ko.strip(), tuple(x.strip() for x in forbidden), str(entry.get("note", ""))))
+        terms.append(
+            Term(en.strip(), ko.strip(), tuple(x.strip() for x in forbidden), str(entry.get("note", "")), untranslated)
+        )
     return tuple(terms)
 
 
@@ -226,3 +234,96 @@ def sentence_endings(doc: Doc) -> list[Ending]:
             if style:
                 found.append(Ending(n, m.group(1), style))
     return found
+
+
+# --- particles after a substituted word -------------------------------------------------------
+
+# The final sound of a word decides its particle: a vowel, ㄹ, or another consonant.
+VOWEL, RIEUL, CONSONANT = "vowel", "rieul", "consonant"
+# Digits as read in Korean (영 일 이 삼 사 오 육 칠 팔 구): the sound each ends in.
+DIGIT_FINAL = {
+    "0": CONSONANT,  # 영
+    "1": RIEUL,  # 일
+    "2": VOWEL,  # 이
+    "3": CONSONANT,  # 삼
+    "4": VOWEL,  # 사
+    "5": VOWEL,  # 오
+    "6": CONSONANT,  # 육
+    "7": RIEUL,  # 칠
+    "8": RIEUL,  # 팔
+    "9": VOWEL,  # 구
+}
+# A number ending in zeros is read by its last power of ten: 십 (10), 백 (100), 천 (1000), 만 (10⁴).
+POWER_FINAL = {1: CONSONANT, 2: CONSONANT, 3: CONSONANT, 4: CONSONANT}
+# Latin letters spelled out (acronyms such as PHP, HTML): 엘 and 알 end in ㄹ, 엠 and 엔 in a consonant.
+LETTER_FINAL = {"l": RIEUL, "r": RIEUL, "m": CONSONANT, "n": CONSONANT}
+# Each pair: (after a consonant, after a vowel); ㄹ takes the vowel form only for 으로/로.
+PARTICLES: tuple[tuple[str, str], ...] = (
+    ("으로", "로"),
+    ("이나", "나"),
+    ("이", "가"),
+    ("은", "는"),
+    ("을", "를"),
+    ("과", "와"),
+)
+PARTICLE_RE = re.compile(
+    "(" + "|".join(sorted({p for pair in PARTICLES for p in pair}, key=len, reverse=True)) + r")(?![\uac00-\ud7a3])"
+)
+
+
+def final_sound(word: str) -> str | None:
+    """How ``word`` ends when read aloud: VOWEL, RIEUL or CONSONANT; None when unknown.
+
+    Hangul by its last syllable's final consonant; numbers and versions (7.0.3, RC1) by their
+    last digits read in Korean; Latin names by their spoken final sound as Korean writes it
+    (WordPress 워드프레스 → vowel, Gutenberg 구텐베르크 → vowel, Jetpack 젯팩 → consonant,
+    Seoul → ㄹ), acronyms letter by letter (PHP 피에이치피 → vowel, HTML …엘 → ㄹ).
+    """
+    word = word.rstrip(" )]\"'’”*_`")
+    if not word:
+        return None
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        jong = (ord(last) - 0xAC00) % 28
+        return VOWEL if jong == 0 else RIEUL if jong == 8 else CONSONANT
+    if last.isdigit():
+        digits = re.search(r"\d+$", word).group(0)  # type: ignore[union-attr]
+        stripped = digits.rstrip("0")
+        zeros = len(digits) - len(stripped)
+        if not stripped or zeros == 0:
+            return DIGIT_FINAL[digits[-1]]
+        return POWER_FINAL.get(zeros, CONSONANT)  # 십 백 천 만; 십만, 백만 … also end in ㄴ or ㄱ
+    if not last.isascii() or not last.isalpha():
+        return None
+    letters = re.search(r"[A-Za-z]+$", word).group(0)  # type: ignore[union-attr]
+    if letters.isupper() and (len(letters) <= 5 or not re.search(r"[AEIOU]", letters)):
+        return LETTER_FINAL.get(letters[-1].lower(), VOWEL)
+    low = letters.lower()
+    if low.endswith(("ng", "m", "n", "me", "ne")):
+        return CONSONANT  # -ng ㅇ, -m ㅁ, -n ㄴ (also before a silent e: Time 타임, Online 온라인)
+    if low.endswith("l") or low.endswith("le"):
+        return RIEUL
+    if re.search(r"[aeiou](?:ck|c|k|p|t)$", low) and not low.endswith(("ght", "ait", "eat", "oot", "eet")):
+        return CONSONANT  # a short vowel and a stop: Jetpack 젯팩, Trac 트랙, Laptop 랩톱
+    return VOWEL  # a vowel, a silent e, or a final consonant written with 으: Press 프레스, Gutenberg 구텐베르크
+
+
+def particle_for(particle: str, sound: str) -> str:
+    """The form of ``particle`` (any form of a pair) that agrees with a word ending in ``sound``."""
+    for after_consonant, after_vowel in PARTICLES:
+        if particle in (after_consonant, after_vowel):
+            if sound == VOWEL or (sound == RIEUL and after_consonant == "으로"):
+                return after_vowel
+            return after_consonant
+    return particle
+
+
+def agree(word: str, following: str) -> str:
+    """``following`` (the text right after ``word``) with its leading particle made to agree with
+    ``word``'s final sound: agree("7.0.3", "가 출시") == "이 출시". Unchanged when it does not start
+    with a particle or the sound is unknown."""
+    m = PARTICLE_RE.match(following)
+    sound = final_sound(word) if m else None
+    if m is None or sound is None:
+        return following
+    return particle_for(m.group(1), sound) + following[m.end(1) :]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ class Item:
     edit_url: str  # "번역하기": GitHub editor of the translation ("" without repo_url)
     href: str  # the Korean page, for published posts ("" otherwise)
     translators: tuple[str, ...]
+    pretranslated: int = 0  # whole percent of the stub the translation memory filled in
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def edit_url(config: Config, post: Post) -> str:
     return f"{repo}/edit/{config.branch}/{folder}/{config.language}.md"
 
 
-def item(config: Config, post: Post) -> Item:
+def item(config: Config, post: Post, pretranslated: Mapping[str, float] | None = None) -> Item:
     t = post.translation
     return Item(
         post=post,
@@ -107,6 +109,7 @@ def item(config: Config, post: Post) -> Item:
         edit_url=edit_url(config, post),
         href=config.href(post.path) if post.status == "published" else "",
         translators=t.translators if t else (),
+        pretranslated=int(100 * (pretranslated or {}).get(post.key.path, 0.0)),
     )
 
 
@@ -169,7 +172,7 @@ def chart_svg(data: tuple[Month, ...]) -> Markup:
     return Markup("".join(parts))
 
 
-def progress(config: Config, content: Content) -> Progress:
+def progress(config: Config, content: Content, pretranslated: Mapping[str, float] | None = None) -> Progress:
     posts = content.posts  # newest first
     counts = dict.fromkeys(STATUSES, 0)
     for post in posts:
@@ -182,9 +185,9 @@ def progress(config: Config, content: Content) -> Progress:
         counts=counts,
         outdated=len(outdated),
         percent=(100 * counts["published"] // total) if total else 0,
-        untranslated=tuple(item(config, p) for p in posts if p.status == "untranslated"),
+        untranslated=tuple(item(config, p, pretranslated) for p in posts if p.status == "untranslated"),
         outdated_items=outdated,
-        in_progress=tuple(item(config, p) for p in posts if p.status in ("draft", "review")),
+        in_progress=tuple(item(config, p, pretranslated) for p in posts if p.status in ("draft", "review")),
         months=data,
         chart=chart_svg(data),
     )
@@ -216,8 +219,14 @@ def people(config: Config, content: Content) -> tuple[Person, ...]:
     return tuple(sorted(found, key=lambda p: (-p.total, p.name.casefold(), p.name)))
 
 
-def progress_pages(config: Config, content: Content, templates: render.Templates) -> list[tuple[str, str]]:
-    """(output path, HTML) of /translate/ and /contributors/.
+def progress_pages(
+    config: Config,
+    content: Content,
+    templates: render.Templates,
+    pretranslated: Mapping[str, float] | None = None,
+) -> list[tuple[str, str]]:
+    """(output path, HTML) of /translate/ and /contributors/; ``pretranslated``: post key path ->
+    share of its stub the translation memory filled (see :func:`kowp_site.translation.memory.shares`).
 
     Also fetches, with one ``git log`` before any post page is rendered (perhaps in forked
     workers), the dates the English of outdated published posts changed, for their notice.
@@ -228,7 +237,11 @@ def progress_pages(config: Config, content: Content, templates: render.Templates
     return [
         (
             "translate/index.html",
-            templates.render("translate.html", progress=progress(config, content), canonical=config.url("translate/")),
+            templates.render(
+                "translate.html",
+                progress=progress(config, content, pretranslated),
+                canonical=config.url("translate/"),
+            ),
         ),
         (
             "contributors/index.html",

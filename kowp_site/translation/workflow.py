@@ -56,6 +56,7 @@ class Entry:
 
     post: Post
     change: Change | None = None  # for outdated posts, when the history has the old en.md
+    pretranslated: float | None = None  # untranslated and in-progress posts: share from the memory
 
     def as_json(self, config: Config) -> dict[str, object]:
         post = self.post
@@ -71,6 +72,8 @@ class Entry:
             "translators": list(t.translators) if t else [],
             "reviewers": list(t.reviewers) if t else [],
         }
+        if self.pretranslated is not None:
+            data["pretranslated"] = self.pretranslated
         if post.outdated and post.status != "untranslated":
             c = self.change
             data["change"] = (
@@ -127,10 +130,23 @@ def status(config: Config, content: Content, *, history: bool = True) -> Status:
     return Status(
         total=len(posts),
         counts=counts,
-        untranslated=tuple(Entry(p) for p in posts if p.status == "untranslated"),
+        untranslated=tuple(Entry(p, pretranslated=pretranslated(p)) for p in posts if p.status == "untranslated"),
         outdated=outdated,
-        in_progress=tuple(Entry(p) for p in posts if p.status in ("draft", "review")),
+        in_progress=tuple(Entry(p, pretranslated=pretranslated(p)) for p in posts if p.status in ("draft", "review")),
     )
+
+
+def pretranslated(post: Post) -> float:
+    """The share (0-1) of the post's segments the translation memory filled in and nobody has
+    reviewed yet (their ``kowp-tm`` markers are still there)."""
+    from kowp_site.translation.memory import share
+
+    if post.translation is None:
+        return 0.0
+    try:
+        return share(post.translation.path.read_bytes(), post.source.path.read_bytes())
+    except OSError:
+        return 0.0
 
 
 def change_since(config: Config, post: Post) -> Change | None:
