@@ -302,6 +302,15 @@ def render_site(
     out.add("sitemap.xml", partial(sitemap, config, published, shown_pages, categories), key=sitemap_key)
     out.add("robots.txt", robots(config, options.drafts))
 
+    # Search (kowp_site.search): the /search/ page, and index files made from published posts only.
+    from kowp_site.search import outputs as search
+
+    out.add(search.PAGE, search.search_page(t), "search")
+    found = search.site_outputs(config, published, whole)
+    search_key = key("search", digests(found.reads)) if keys is not None else None
+    for path, make in found.files.items():
+        out.add(path, make, "search", key=key(search_key, path) if keys is not None else None)
+
     for folder in t.static_dirs():
         out.add_tree(folder, "static/", "theme", replace=True)
     for site_path, source in content.assets:
