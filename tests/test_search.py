@@ -259,7 +259,17 @@ def test_a_query_fetches_only_the_shards_of_its_terms(reader: Reader) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["가" * 10_000, "플러그인 " * 2_000, "!!! ??? ... ---", "", "   ", "<script>", "\x00\ud7a3"]
+    "query",
+    [
+        "가" * 10_000,
+        "플러그인 " * 2_000,
+        "!!! ??? ... ---",
+        "",
+        "   ",
+        "<script>",
+        "\x00\ud7a3",
+        "constructor __proto__",
+    ],
 )
 def test_long_and_punctuation_queries_give_no_error(reader: Reader, query: str) -> None:
     hits = reader.searcher().search(query)

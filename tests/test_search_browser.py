@@ -114,7 +114,7 @@ def test_hostile_titles_and_bodies_are_inert(browser, corpus_site: Site, clean_w
     context.close()  # clean_watch: no dialog opened, no console error
 
 
-@pytest.mark.parametrize("query", ["가" * 10_000, "!!! ??? ... ---"])
+@pytest.mark.parametrize("query", ["가" * 10_000, "!!! ??? ... ---", "constructor toString __proto__ hasOwnProperty"])
 def test_long_and_punctuation_queries(browser, corpus_site: Site, clean_watch: Watch, query: str) -> None:
     context = watched_context(browser, clean_watch)
     page = context.new_page()

@@ -34,7 +34,7 @@ ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 _DECODE = {c: i for i, c in enumerate(ALPHABET)}
 TITLE, INITIAL, FINAL = 1, 2, 4
 TF_LEVELS = (1, 2, 3, 4, 6, 8, 12, 16)
-CHUNK = 50  # documents per documents file (a result page fetches a few of these small files)
+CHUNK = 16  # documents per documents file: a page of results fetches a few small files
 EXCERPT_CHARS = 120
 DOCS_PER_SHARD = 12  # the shard count is the power of two at or above documents / this
 MAX_SHARDS = 4096
@@ -181,24 +181,56 @@ def analyse(text: str, language: str, base_flags: int, tf: dict[str, int], flags
     return count
 
 
-def build_index(documents: Sequence[Document], language: str) -> dict[str, bytes]:
-    """Every index file (path under search/ -> bytes) for ``documents``, numbered in order."""
-    postings: dict[str, list[tuple[int, int, int]]] = {}
+Record = tuple[int, str, bytes]  # a document's length in terms, its terms ("\n"-joined), tf * 8 + flags each
+
+
+def analyse_document(doc: Document, language: str) -> Record:
+    """What the index takes from one document (cached per post by kowp_site.search.outputs)."""
+    tf: dict[str, int] = {}
+    flags: dict[str, int] = {}
+    length = analyse(doc.title, language, TITLE, tf, flags)
+    length += analyse(doc.text, language, 0, tf, flags)
+    terms = sorted(tf)
+    weights = bytes(min(tf[t], _TOP) * 8 + flags[t] for t in terms)  # levels stop at _TOP: nothing lost
+    return length, "\n".join(terms), weights
+
+
+def index_files(records: Sequence[Record], language: str) -> dict[str, bytes]:
+    """meta.json and every shard (paths under search/ -> bytes) for ``records``, numbered in order."""
+    postings: dict[str, list[tuple[int, int]]] = {}
     lengths = []
-    for number, doc in enumerate(documents):
-        tf: dict[str, int] = {}
-        flags: dict[str, int] = {}
-        length = analyse(doc.title, language, TITLE, tf, flags)
-        length += analyse(doc.text, language, 0, tf, flags)
+    for number, (length, terms, weights) in enumerate(records):
         lengths.append(length)
-        for term, count in tf.items():
-            postings.setdefault(term, []).append((number, count, flags[term]))
-    shards = shard_count(len(documents))
+        if not terms:
+            continue
+        for term, w in zip(terms.split("\n"), weights, strict=True):
+            found = postings.get(term)
+            if found is None:
+                postings[term] = [(number, w)]
+            else:
+                found.append((number, w))
+    shards = shard_count(len(records))
     by_shard: list[dict[str, str]] = [{} for _ in range(shards)]
     for term, found in postings.items():
-        by_shard[shard_of(term, shards)][term] = encode_postings(found)
+        by_shard[shard_of(term, shards)][term] = _encode_weighted(found)
     files = {f"index/{i}.json": dumps(shard) for i, shard in enumerate(by_shard)}
     files["meta.json"] = dumps({"v": FORMAT, "lang": language, "shards": shards, "chunk": CHUNK, "len": lengths})
+    return files
+
+
+def _encode_weighted(postings: list[tuple[int, int]]) -> str:
+    out, last = [], -1
+    for doc, w in postings:
+        gap = doc - last - 1
+        out.append(ALPHABET[gap] if gap < 32 else encode_number(gap))
+        out.append(_WEIGHT[w >> 3][w & 7])
+        last = doc
+    return "".join(out)
+
+
+def build_index(documents: Sequence[Document], language: str) -> dict[str, bytes]:
+    """Every index file (path under search/ -> bytes) for ``documents``, numbered in order."""
+    files = index_files([analyse_document(d, language) for d in documents], language)
     files.update(document_files(documents))
     return files
 

@@ -8,13 +8,28 @@ index is built once per process, when the first of its files is asked for.
 from __future__ import annotations
 
 import html
+import marshal
+import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kowp_site.search.index import EXCERPT_CHARS, Document, build_index, file_names
+from kowp_site.search.index import (
+    CHUNK,
+    EXCERPT_CHARS,
+    Document,
+    Record,
+    analyse_document,
+    build_index,
+    document_files,
+    file_names,
+    index_files,
+)
+from kowp_site.site import cache
 
 if TYPE_CHECKING:
     from kowp_site.site.config import Config
@@ -29,8 +44,14 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class SearchOutputs:
-    files: dict[str, Callable[[], bytes]]  # site path -> maker
-    reads: Sequence[PostView]  # the posts every file depends on (numbering, terms, documents)
+    """Every index file: site path -> (maker, the posts its bytes depend on).
+
+    A documents file reads only its own posts (their number follows from where they are in the
+    list, so the same posts in the same places give the same file); meta.json and every shard read
+    all published posts (terms and numbering).
+    """
+
+    files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]]
 
 
 def body_text(sanitized_html: str) -> str:
@@ -50,10 +71,17 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 class LazyIndex:
     """The index of ``posts`` (oldest first), made on first use."""
 
-    def __init__(self, config: Config, posts: Sequence[PostView], whole: Callable[[PostView], PostView]):
+    def __init__(
+        self,
+        config: Config,
+        posts: Sequence[PostView],
+        whole: Callable[[PostView], PostView],
+        post_keys: Sequence[str] | None = None,
+    ):
         self.config = config
         self.posts = posts
         self.whole = whole
+        self.post_keys = post_keys  # what each post's terms depend on: its files and the site's settings
 
     def document(self, view: PostView) -> Document:
         c = self.config
@@ -67,18 +95,76 @@ class LazyIndex:
 
     @cached_property
     def files(self) -> dict[str, bytes]:
-        return build_index([self.document(v) for v in self.posts], self.config.language)
+        language = self.config.language
+        if self.post_keys is None:
+            return build_index([self.document(v) for v in self.posts], language)
+        # Each post's terms are kept in the build cache under its key: an edit analyses one post.
+        path = cache.cache_root(self.config) / "search" / f"terms-{language}.marshal"
+        known = load_records(path)
+        records = []
+        for view, k in zip(self.posts, self.post_keys, strict=True):
+            record = known.get(k)
+            if record is None:
+                record = analyse_document(self.document(view), language)
+            records.append(record)
+        wanted = dict(zip(self.post_keys, records, strict=True))
+        if wanted.keys() != known.keys():
+            save_records(path, wanted)
+        return index_files(records, language)
 
     def file(self, name: str) -> bytes:
         return self.files[name]
 
+    def documents_file(self, k: int) -> bytes:
+        """docs/<k>.json from the light views alone (no body is read)."""
+        c = self.config
+        rows = []
+        for view in self.posts[k * CHUNK : (k + 1) * CHUNK]:
+            day = view.published.astimezone(c.tz).date()
+            shown = c.date_format.format(year=day.year, month=day.month, day=day.day)
+            rows.append(Document(view.title, view.post.path, day.isoformat(), shown, excerpt(view.summary), ""))
+        return document_files(rows)["docs/0.json"]
 
-def site_outputs(config: Config, published: Sequence[PostView], whole: Callable[[PostView], PostView]) -> SearchOutputs:
-    """The index files of ``published`` (views, newest first as the build orders them)."""
-    oldest_first = list(reversed(published))
-    lazy = LazyIndex(config, oldest_first, whole)
-    files = {PREFIX + name: partial(lazy.file, name) for name in file_names(len(oldest_first))}
-    return SearchOutputs(files, oldest_first)
+
+def load_records(path: Path) -> dict[str, Record]:
+    try:
+        found = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def save_records(path: Path, records: dict[str, Record]) -> None:
+    """Atomically, under a name of this process's own: forked workers may save at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
+        f.write(marshal.dumps(records))
+    os.chmod(f.name, 0o644)
+    os.replace(f.name, path)
+
+
+def site_outputs(
+    config: Config,
+    published: Sequence[PostView],
+    whole: Callable[[PostView], PostView],
+    post_keys: Sequence[str] | None = None,
+) -> SearchOutputs:
+    """The index files of ``published`` (views, newest first as the build orders them).
+
+    ``post_keys`` (one per post of ``published``) name what each post's terms depend on; with
+    them, the terms of unchanged posts come from the build cache instead of their bodies.
+    """
+    oldest_first = tuple(reversed(published))
+    keys = list(reversed(post_keys)) if post_keys is not None else None
+    lazy = LazyIndex(config, oldest_first, whole, keys)
+    files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]] = {}
+    for name in file_names(len(oldest_first)):
+        if name.startswith("docs/"):
+            k = int(name[5:-5])
+            files[PREFIX + name] = (partial(lazy.documents_file, k), oldest_first[k * CHUNK : (k + 1) * CHUNK])
+        else:
+            files[PREFIX + name] = (partial(lazy.file, name), oldest_first)
+    return SearchOutputs(files)
 
 
 def search_page(t: Templates) -> str:

@@ -306,10 +306,12 @@ def render_site(
     from kowp_site.search import outputs as search
 
     out.add(search.PAGE, search.search_page(t), "search")
-    found = search.site_outputs(config, published, whole)
-    search_key = key("search", digests(found.reads)) if keys is not None else None
-    for path, make in found.files.items():
-        out.add(path, make, "search", key=key(search_key, path) if keys is not None else None)
+    read_keys: dict[int, str | None] = {}  # id(posts read) -> their key: most files read all posts
+    term_keys = [key("search terms", d) for d in digests(published)] if keys is not None else None
+    for path, (make, reads) in search.site_outputs(config, published, whole, term_keys).files.items():
+        if id(reads) not in read_keys:
+            read_keys[id(reads)] = key("search", digests(reads))
+        out.add(path, make, "search", key=key(read_keys[id(reads)], path) if keys is not None else None)
 
     for folder in t.static_dirs():
         out.add_tree(folder, "static/", "theme", replace=True)
