@@ -586,3 +586,29 @@ def test_search_rewrites_only_the_shards_whose_terms_changed(blog, tmp_path, mon
     old_rows, new_rows = json.loads(before["search/docs/0.json"]), json.loads(after["search/docs/0.json"])
     changed_rows = [new[1] for old, new in zip(old_rows, new_rows, strict=True) if old != new]
     assert changed_rows == ["2026/08/post-4/"] and new_rows[3][4] == "본문 4. 새낱말 링크"  # its summary
+
+
+def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, monkeypatch):
+    from kowp_site.search import outputs as search_outputs
+    from kowp_site.site import cache
+
+    terms = cache.cache_root(_config(blog)) / "search/terms-ko.marshal"
+    assert terms.is_file()
+    analysed = []
+    original = search_outputs.analyse_document
+    monkeypatch.setattr(
+        search_outputs, "analyse_document", lambda d, lang: analysed.append(d.path) or original(d, lang)
+    )
+    blog.post("post-5", en={"date": "2026-08-05T10:00:00+00:00"}, ko={"title": "글 5", "body": "고친 본문.\n"})
+    build(blog.root, PRODUCTION)
+    assert analysed == ["2026/08/post-5/"]  # the six others came from the cache
+    terms.write_bytes(b"\x00not marshal")
+    blog.post("post-6", en={"date": "2026-08-06T10:00:00+00:00"}, ko={"title": "글 6", "body": "또 고친 본문.\n"})
+    assert_same_as_clean(blog.root, tmp_path)
+    assert sorted(search_slugs(blog.root / "site", "고친")) == ["post-5", "post-6"]
+
+
+def _config(blog):
+    from kowp_site.site import config as config_mod
+
+    return config_mod.load(blog.root)[0]
