@@ -77,20 +77,24 @@ class LazyIndex:
         posts: Sequence[PostView],
         whole: Callable[[PostView], PostView],
         post_keys: Sequence[str] | None = None,
+        cache_name: str = "",
     ):
         self.config = config
         self.posts = posts
         self.whole = whole
         self.post_keys = post_keys  # what each post's terms depend on: its files and the site's settings
+        self.cache_name = cache_name  # one terms file per site settings (a preview keeps its own)
 
-    def document(self, view: PostView) -> Document:
+    def document(self, view: PostView, *, body: bool = True) -> Document:
+        """What the index reads of ``view``; without ``body`` only what the light view holds."""
         c = self.config
         day = view.published.astimezone(c.tz).date()
-        full = self.whole(view)
-        summary = view.translation.summary if view.translation is not None else ""
-        cats = " ".join(cat.name for cat in view.categories)
-        text = " ".join(part for part in (summary or "", body_text(full.html), cats) if part)
         shown = c.date_format.format(year=day.year, month=day.month, day=day.day)
+        text = ""
+        if body:
+            summary = view.translation.summary if view.translation is not None else ""
+            cats = " ".join(cat.name for cat in view.categories)
+            text = " ".join(part for part in (summary or "", body_text(self.whole(view).html), cats) if part)
         return Document(view.title, view.post.path, day.isoformat(), shown, excerpt(view.summary), text)
 
     @cached_property
@@ -99,7 +103,7 @@ class LazyIndex:
         if self.post_keys is None:
             return build_index([self.document(v) for v in self.posts], language)
         # Each post's terms are kept in the build cache under its key: an edit analyses one post.
-        path = cache.cache_root(self.config) / "search" / f"terms-{language}.marshal"
+        path = cache.cache_root(self.config) / "search" / f"terms-{language}-{self.cache_name[:16]}.marshal"
         known = load_records(path)
         records = []
         for view, k in zip(self.posts, self.post_keys, strict=True):
@@ -117,12 +121,7 @@ class LazyIndex:
 
     def documents_file(self, k: int) -> bytes:
         """docs/<k>.json from the light views alone (no body is read)."""
-        c = self.config
-        rows = []
-        for view in self.posts[k * CHUNK : (k + 1) * CHUNK]:
-            day = view.published.astimezone(c.tz).date()
-            shown = c.date_format.format(year=day.year, month=day.month, day=day.day)
-            rows.append(Document(view.title, view.post.path, day.isoformat(), shown, excerpt(view.summary), ""))
+        rows = [self.document(v, body=False) for v in self.posts[k * CHUNK : (k + 1) * CHUNK]]
         return document_files(rows)["docs/0.json"]
 
 
@@ -134,13 +133,20 @@ def load_records(path: Path) -> dict[str, Record]:
     return found if isinstance(found, dict) else {}
 
 
+KEEP_TERM_FILES = 4  # the newest terms files kept (production, preview, a setting tried and undone)
+
+
 def save_records(path: Path, records: dict[str, Record]) -> None:
-    """Atomically, under a name of this process's own: forked workers may save at once."""
+    """Atomically, under a name of this process's own: forked workers may save at once. The
+    oldest terms files beyond :data:`KEEP_TERM_FILES` are removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
         f.write(marshal.dumps(records))
     os.chmod(f.name, 0o644)
     os.replace(f.name, path)
+    others = sorted(path.parent.glob("terms-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in others[KEEP_TERM_FILES:]:
+        old.unlink(missing_ok=True)
 
 
 def site_outputs(
@@ -148,15 +154,17 @@ def site_outputs(
     published: Sequence[PostView],
     whole: Callable[[PostView], PostView],
     post_keys: Sequence[str] | None = None,
+    cache_name: str = "",
 ) -> SearchOutputs:
     """The index files of ``published`` (views, newest first as the build orders them).
 
     ``post_keys`` (one per post of ``published``) name what each post's terms depend on; with
-    them, the terms of unchanged posts come from the build cache instead of their bodies.
+    them, the terms of unchanged posts come from the build cache (a file named after
+    ``cache_name``, the key of the site's settings) instead of their bodies.
     """
     oldest_first = tuple(reversed(published))
     keys = list(reversed(post_keys)) if post_keys is not None else None
-    lazy = LazyIndex(config, oldest_first, whole, keys)
+    lazy = LazyIndex(config, oldest_first, whole, keys, cache_name)
     files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]] = {}
     for name in file_names(len(oldest_first)):
         if name.startswith("docs/"):

@@ -308,7 +308,8 @@ def render_site(
     out.add(search.PAGE, search.search_page(t), "search")
     read_keys: dict[int, str | None] = {}  # id(posts read) -> their key: most files read all posts
     term_keys = [key("search terms", d) for d in digests(published)] if keys is not None else None
-    for path, (make, reads) in search.site_outputs(config, published, whole, term_keys).files.items():
+    found = search.site_outputs(config, published, whole, term_keys, key("search terms") or "")
+    for path, (make, reads) in found.files.items():
         if id(reads) not in read_keys:
             read_keys[id(reads)] = key("search", digests(reads))
         out.add(path, make, "search", key=key(read_keys[id(reads)], path) if keys is not None else None)
