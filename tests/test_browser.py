@@ -173,6 +173,7 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "archive": "archive/",
         "page": "about/",
         "404": "no-such-page/",
+        "search": "search/?q=%ED%85%8C%EB%A7%88",  # 테마: results on screen
     }
     if (folder / "translate" / "index.html").is_file():
         pages["translate"] = "translate/"

@@ -512,3 +512,95 @@ def test_a_preview_after_a_production_build_reads_only_the_drafts_again(blog, tm
     assert loaded == ["2026/08/wip"]  # published posts come from the cache; the draft's Markdown is read
     assert tree(blog.root / "preview") == clean_build(blog.root, tmp_path, preview)
     assert (blog.root / "preview/2026/08/wip/index.html").is_file()
+
+
+# --- search index (kowp_site.search) ---------------------------------------------------------------
+
+
+def search_slugs(out: Path, query: str) -> list[str]:
+    from tests.test_search import Reader
+
+    return Reader(out)(query)
+
+
+def test_search_index_follows_edits_and_equals_clean(blog, tmp_path):
+    out = blog.root / "site"
+    assert sorted(search_slugs(out, "본문")) == [f"post-{n}" for n in range(1, 8)]
+    # A body edit: the new word is found, the old one no longer.
+    blog.post(
+        "post-4",
+        en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "글 4", "translated": "2026-09-04", "body": "플러그인을 고쳤습니다.\n"},
+    )
+    assert_same_as_clean(blog.root, tmp_path)
+    assert search_slugs(out, "플러그인") == ["post-4"] and "post-4" not in search_slugs(out, "본문")
+    # A title edit alone.
+    blog.post(
+        "post-4",
+        en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "보안 공지", "translated": "2026-09-04", "body": "플러그인을 고쳤습니다.\n"},
+    )
+    assert_same_as_clean(blog.root, tmp_path)
+    assert search_slugs(out, "보안") == ["post-4"]
+    # A new post, and a post taken back to draft.
+    blog.post("post-8", en={"date": "2026-08-08T10:00:00+00:00"}, ko={"title": "글 8", "body": "플러그인의 새 글.\n"})
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"status": "draft", "body": "본문 2.\n"})
+    assert_same_as_clean(blog.root, tmp_path)
+    assert search_slugs(out, "플러그인") == ["post-8", "post-4"]
+    assert "post-2" not in search_slugs(out, "본문")
+    # A drafts preview next to it indexes the same published posts.
+    assert_same_as_clean(blog.root, tmp_path, BuildOptions(drafts=True, output=tmp_path / "preview"))
+    assert search_slugs(tmp_path / "preview", "본문") == search_slugs(out, "본문")
+
+
+def test_search_rewrites_only_the_shards_whose_terms_changed(blog, tmp_path, monkeypatch):
+    import json
+
+    from kowp_site.search import index as search_index
+
+    monkeypatch.setattr(search_index, "DOCS_PER_SHARD", 1)  # 8 shards for 7 posts
+    options = BuildOptions(output=tmp_path / "eight-shards")
+    out = build(blog.root, options).output
+    before, before_stats = tree(out), stats(out)
+    shards = json.loads(before["search/meta.json"])["shards"]
+    assert shards == 8
+    blog.post(
+        "post-4",
+        en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+        ko={"title": "글 4", "translated": "2026-09-04", "body": "본문 4. 새낱말 [링크](../post-1/)\n"},
+    )
+    assert_same_as_clean(blog.root, tmp_path, options)
+    after, after_stats = tree(out), stats(out)
+    rewritten = {p for p in after if p.startswith("search/index/") and after_stats[p] != before_stats[p]}
+    expected = {f"search/index/{search_index.shard_of(t, shards)}.json" for t in ("새낱", "낱말")}
+    assert rewritten == expected
+    assert all(after[p] != before[p] for p in rewritten)
+    assert after["search/meta.json"] != before["search/meta.json"]  # post-4's length
+    old_rows, new_rows = json.loads(before["search/docs/0.json"]), json.loads(after["search/docs/0.json"])
+    changed_rows = [new[1] for old, new in zip(old_rows, new_rows, strict=True) if old != new]
+    assert changed_rows == ["2026/08/post-4/"] and new_rows[3][4] == "본문 4. 새낱말 링크"  # its summary
+
+
+def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, monkeypatch):
+    from kowp_site.search import outputs as search_outputs
+    from kowp_site.site import cache
+
+    [terms] = (cache.cache_root(_config(blog)) / "search").glob("terms-ko-*.marshal")
+    analysed = []
+    original = search_outputs.analyse_document
+    monkeypatch.setattr(
+        search_outputs, "analyse_document", lambda d, lang: analysed.append(d.path) or original(d, lang)
+    )
+    blog.post("post-5", en={"date": "2026-08-05T10:00:00+00:00"}, ko={"title": "글 5", "body": "고친 본문.\n"})
+    build(blog.root, PRODUCTION)
+    assert analysed == ["2026/08/post-5/"]  # the six others came from the cache
+    terms.write_bytes(b"\x00not marshal")
+    blog.post("post-6", en={"date": "2026-08-06T10:00:00+00:00"}, ko={"title": "글 6", "body": "또 고친 본문.\n"})
+    assert_same_as_clean(blog.root, tmp_path)
+    assert sorted(search_slugs(blog.root / "site", "고친")) == ["post-5", "post-6"]
+
+
+def _config(blog):
+    from kowp_site.site import config as config_mod
+
+    return config_mod.load(blog.root)[0]

@@ -89,6 +89,47 @@ def _inert_json_ld(text: str) -> bool:
     return "<" not in text
 
 
+_SEARCH_FORM_ATTRS = {"role", "action", "class", "aria-label"}
+_SEARCH_FIELD_ATTRS = {"type", "id", "name", "placeholder", "maxlength", "autocomplete", "spellcheck", "class", "for"}
+
+
+def _theme_search_markup(elements: list) -> set:  # noqa: ANN001 - lxml elements
+    """The theme's own search box (the header's, and the search page's with its script and
+    notice): a form role=search posting to .../search/ in the header or in #search, holding only
+    a label, a search input named q and a submit button. Anything else stays suspect."""
+    own = set()
+    for el in elements:
+        parent = el.getparent()
+        if el.tag == "form" and el.get("role") == "search" and set(el.attrib) <= _SEARCH_FORM_ATTRS:
+            in_header = parent is not None and parent.getparent() is not None and parent.getparent().tag == "header"
+            action = el.get("action", "")
+            local = action.startswith("/") and not action.startswith("//") and action.endswith("/search/")
+            if not (local and (in_header or parent.get("id") == "search")):
+                continue
+            fields = [f for f in el.iter() if f is not el]
+            if all(
+                f.tag in ("label", "div", "input", "button")
+                and set(f.attrib) <= _SEARCH_FIELD_ATTRS
+                and (f.tag != "input" or (f.get("type"), f.get("name")) == ("search", "q"))
+                and (f.tag != "button" or f.get("type") in (None, "submit"))
+                for f in fields
+            ):
+                own.update([el, *fields])
+            continue
+        notice = el.tag == "noscript" and parent is not None and parent.get("id") == "search"
+        script = (
+            el.tag == "script"
+            and set(el.attrib) == {"src", "defer"}
+            and el.get("src", "").endswith("/static/js/search.js")
+            and not (el.text or "").strip()
+            and parent is not None
+            and parent.tag == "main"
+        )
+        if notice or script:
+            own.add(el)
+    return own
+
+
 def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
     """Everything in ``html`` that could run script, load from elsewhere or change the page's behaviour."""
     if page:
@@ -102,6 +143,7 @@ def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
         head = None
     found: list[str] = []
     elements = [el for root in scope for el in root.iter() if isinstance(el.tag, str)]
+    own = _theme_search_markup(elements) if page else set()
     if head is not None:
         for el in head.iter():
             if not isinstance(el.tag, str):
@@ -121,7 +163,7 @@ def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
                     found.append(f"<{el.tag}> pointing at {url!r} in head")
     for el in elements:
         tag = el.tag.lower()
-        if tag in _FORBIDDEN_TAGS:
+        if tag in _FORBIDDEN_TAGS and el not in own:
             found.append(f"<{tag}>")
         if tag in ("meta", "link"):
             found.append(f"<{tag}> in body")
@@ -129,6 +171,8 @@ def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
             lname = name.lower()
             if lname.startswith("on"):
                 found.append(f"<{tag} {name}>")
+            elif el in own and lname == "name" and value == "q":
+                continue  # the search box's query parameter
             elif lname in ("style", "srcdoc", "name", "formaction", "autofocus") or (
                 lname in _URL_ATTRS and dangerous_url(value, image=tag == "img" and lname == "src")
             ):
@@ -527,3 +571,21 @@ def test_hostile_pages_run_nothing_in_the_browser(browser, hostile_site: Hostile
 def _upstream(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return any(host == h or host.endswith("." + h) for h in IMAGE_HOSTS)
+
+
+def test_only_the_themes_own_search_box_is_allowed() -> None:
+    box = (
+        '<form role="search" action="/search/" class="site-search"><label for="q1">검색</label>'
+        '<input type="search" id="q1" name="q"><button type="submit">검색</button></form>'
+    )
+    page = '<html><body><header><div class="wrap">{head}</div></header><main id="main">{main}</main></body></html>'
+    assert unsafe_markup(page.format(head=box, main="<p>글</p>")) == []
+    # The same box inside a post, one with an extra field or another target, and a foreign script are not.
+    assert "<form>" in unsafe_markup(page.format(head="", main=f"<article>{box}</article>"))
+    extra = box.replace("</button>", '</button><input type="hidden" name="token">')
+    assert "<input>" in unsafe_markup(page.format(head=extra, main=""))
+    for target in ("https://evil.example/", "https://evil.example/search/", "//evil.example/search/"):
+        assert "<form>" in unsafe_markup(page.format(head=box.replace('"/search/"', f'"{target}"'), main=""))
+    assert "<script>" in unsafe_markup(
+        page.format(head="", main='<script src="https://evil.example/search.js" defer></script>')
+    )

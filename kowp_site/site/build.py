@@ -107,6 +107,7 @@ GROUPS: tuple[Group, ...] = (
     groups.sitemap,
     groups.files,
     groups.images,
+    groups.search,
 )
 
 
@@ -135,7 +136,17 @@ def render_site(
 
         bytecode.mkdir(parents=True, exist_ok=True)
         t.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode))
-    data = groups.SiteData(config, content, views, t, options.drafts, keys is not None, full)
+    data = groups.SiteData(
+        config,
+        content,
+        views,
+        t,
+        options.drafts,
+        keys is not None,
+        full,
+        keys.site if keys is not None else "",
+        keys.posts if keys is not None else {},
+    )
     groups.attach_bodies(data)
     out = OutputSet()
     for group in GROUPS:

@@ -8,7 +8,7 @@ Nothing here writes or computes a key.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -35,6 +35,9 @@ class SiteData:
     drafts: bool = False
     incremental: bool = False  # outputs are made only when their key changed (a dependency date is looked up)
     full: Callable[[render.PostView], render.PostView] | None = field(default=None, compare=False)
+    # What the build knows of its inputs, for groups that keep a cache of their own (search terms):
+    settings: str = ""  # digest of the site's settings (tool, configuration, theme, options)
+    post_digests: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its files
 
     @cached_property
     def names(self) -> list[str]:
@@ -247,6 +250,24 @@ def images(data: SiteData) -> Iterator[Output]:
                 Reads(values=(info.digest, width, fmt)),
                 "post images",
             )
+
+
+def search(data: SiteData) -> Iterator[Output]:
+    """/search/ and its index (kowp_site.search): every index file reads the published posts it holds."""
+    from kowp_site.search import outputs as search_mod
+
+    yield Output(search_mod.PAGE, search_mod.search_page(data.templates), owner="search")
+    term_keys, settings = None, ""
+    if data.incremental:  # each post's terms are kept by the search module under its files' digest
+        settings = cache.hash_text(data.settings, "search terms")
+        term_keys = [cache.hash_text(settings, data.post_digests.get(p, "")) for p in data.published_names]
+    found = search_mod.site_outputs(data.config, data.published, data.whole, term_keys, settings)
+    names: dict[int, list[str]] = {}  # id(posts read) -> their key paths: most files read all posts
+    for path, (make, reads) in found.files.items():
+        read = names.get(id(reads))
+        if read is None:
+            read = names[id(reads)] = [v.post.key.path for v in reads]
+        yield Output(path, make, Reads(posts=read), "search")
 
 
 def sitemap_xml(

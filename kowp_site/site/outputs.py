@@ -60,19 +60,41 @@ class Keys:
     cards: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of the light post
     entries: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its archive entry
 
+    _memo: dict[tuple[int, str], tuple[Sequence[str], str]] = field(default_factory=dict, compare=False, repr=False)
+
     def key(self, output: Output) -> str:
         """The cache key of ``output``: its path, its declared inputs and the site's settings."""
         reads = output.reads
         if reads is None:
             raise ValueError(f"{output.path} declares no inputs: it has no key")
-        posts, cards, entries = self.posts, self.cards, self.entries
         return cache.hash_more(
             cache.hashed_prefix(self.site).copy(),
             (
                 output.path,
                 reads.values,
-                [posts.get(p, "") for p in reads.posts],
-                [cards.get(p) or posts.get(p, "") for p in reads.light],
-                [entries.get(p) or posts.get(p, "") for p in reads.entries],
+                self.digests(reads.posts, "posts"),
+                self.digests(reads.light, "light"),
+                self.digests(reads.entries, "entries"),
             ),
         )
+
+    def digests(self, names: Sequence[str], kind: str) -> list[str] | str:
+        """The digests of the posts ``names`` as ``kind`` reads them. A long sequence (search files
+        read every published post) is hashed once and the same object reuses the hash."""
+        if len(names) <= LONG:
+            return self.lookup(names, kind)
+        found = self._memo.get((id(names), kind))
+        if found is None or found[0] is not names:  # the sequence itself is kept, so its id stays its own
+            found = (names, cache.hash_text(kind, self.lookup(names, kind)))
+            self._memo[(id(names), kind)] = found
+        return found[1]
+
+    def lookup(self, names: Sequence[str], kind: str) -> list[str]:
+        posts = self.posts
+        if kind == "posts":
+            return [posts.get(p, "") for p in names]
+        table = self.cards if kind == "light" else self.entries
+        return [table.get(p) or posts.get(p, "") for p in names]
+
+
+LONG = 64  # sequences longer than this are hashed once per build (see Keys.digests)

@@ -1,0 +1,179 @@
+"""The search outputs of a build: the /search/ page and the index files, with what they read.
+
+:func:`site_outputs` returns every file under ``search/`` as a zero-argument function plus the
+posts it reads, so :func:`kowp_site.site.build.render_site` can defer them under one key. The
+index is built once per process, when the first of its files is asked for.
+"""
+
+from __future__ import annotations
+
+import html
+import marshal
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kowp_site.search.index import (
+    CHUNK,
+    EXCERPT_CHARS,
+    Document,
+    Record,
+    analyse_document,
+    build_index,
+    document_files,
+    file_names,
+    index_files,
+)
+from kowp_site.site import cache
+
+if TYPE_CHECKING:
+    from kowp_site.site.config import Config
+    from kowp_site.site.render import PostView, Templates
+
+PREFIX = "search/"
+PAGE = PREFIX + "index.html"
+# Block-level tags end a word: "<li>a</li><li>b</li>" is "a b", not "ab".
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|blockquote|figcaption|dd|dt|div)>|<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class SearchOutputs:
+    """Every index file: site path -> (maker, the posts its bytes depend on).
+
+    A documents file reads only its own posts (their number follows from where they are in the
+    list, so the same posts in the same places give the same file); meta.json and every shard read
+    all published posts (terms and numbering).
+    """
+
+    files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]]
+
+
+def body_text(sanitized_html: str) -> str:
+    """The words of a post body: no markup, no code blocks, entities decoded."""
+    import nh3
+
+    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", sanitized_html)
+    text = nh3.clean(spaced, tags=set(), clean_content_tags={"pre", "script", "style"}, attributes={})
+    return _SPACES.sub(" ", html.unescape(text)).strip()
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class LazyIndex:
+    """The index of ``posts`` (oldest first), made on first use."""
+
+    def __init__(
+        self,
+        config: Config,
+        posts: Sequence[PostView],
+        whole: Callable[[PostView], PostView],
+        post_keys: Sequence[str] | None = None,
+        cache_name: str = "",
+    ):
+        self.config = config
+        self.posts = posts
+        self.whole = whole
+        self.post_keys = post_keys  # what each post's terms depend on: its files and the site's settings
+        self.cache_name = cache_name  # one terms file per site settings (a preview keeps its own)
+
+    def document(self, view: PostView, *, body: bool = True) -> Document:
+        """What the index reads of ``view``; without ``body`` only what the light view holds."""
+        c = self.config
+        day = view.published.astimezone(c.tz).date()
+        shown = c.date_format.format(year=day.year, month=day.month, day=day.day)
+        text = ""
+        if body:
+            summary = view.translation.summary if view.translation is not None else ""
+            cats = " ".join(cat.name for cat in view.categories)
+            text = " ".join(part for part in (summary or "", body_text(self.whole(view).html), cats) if part)
+        return Document(view.title, view.post.path, day.isoformat(), shown, excerpt(view.summary), text)
+
+    @cached_property
+    def files(self) -> dict[str, bytes]:
+        language = self.config.language
+        if self.post_keys is None:
+            return build_index([self.document(v) for v in self.posts], language)
+        # Each post's terms are kept in the build cache under its key: an edit analyses one post.
+        path = cache.cache_root(self.config) / "search" / f"terms-{language}-{self.cache_name[:16]}.marshal"
+        known = load_records(path)
+        records = []
+        for view, k in zip(self.posts, self.post_keys, strict=True):
+            record = known.get(k)
+            if record is None:
+                record = analyse_document(self.document(view), language)
+            records.append(record)
+        wanted = dict(zip(self.post_keys, records, strict=True))
+        if wanted.keys() != known.keys():
+            save_records(path, wanted)
+        return index_files(records, language)
+
+    def file(self, name: str) -> bytes:
+        return self.files[name]
+
+    def documents_file(self, k: int) -> bytes:
+        """docs/<k>.json from the light views alone (no body is read)."""
+        rows = [self.document(v, body=False) for v in self.posts[k * CHUNK : (k + 1) * CHUNK]]
+        return document_files(rows)["docs/0.json"]
+
+
+def load_records(path: Path) -> dict[str, Record]:
+    try:
+        found = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+KEEP_TERM_FILES = 4  # the newest terms files kept (production, preview, a setting tried and undone)
+
+
+def save_records(path: Path, records: dict[str, Record]) -> None:
+    """Atomically, under a name of this process's own: forked workers may save at once. The
+    oldest terms files beyond :data:`KEEP_TERM_FILES` are removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
+        f.write(marshal.dumps(records))
+    os.chmod(f.name, 0o644)
+    os.replace(f.name, path)
+    others = sorted(path.parent.glob("terms-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in others[KEEP_TERM_FILES:]:
+        old.unlink(missing_ok=True)
+
+
+def site_outputs(
+    config: Config,
+    published: Sequence[PostView],
+    whole: Callable[[PostView], PostView],
+    post_keys: Sequence[str] | None = None,
+    cache_name: str = "",
+) -> SearchOutputs:
+    """The index files of ``published`` (views, newest first as the build orders them).
+
+    ``post_keys`` (one per post of ``published``) name what each post's terms depend on; with
+    them, the terms of unchanged posts come from the build cache (a file named after
+    ``cache_name``, the key of the site's settings) instead of their bodies.
+    """
+    oldest_first = tuple(reversed(published))
+    keys = list(reversed(post_keys)) if post_keys is not None else None
+    lazy = LazyIndex(config, oldest_first, whole, keys, cache_name)
+    files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]] = {}
+    for name in file_names(len(oldest_first)):
+        if name.startswith("docs/"):
+            k = int(name[5:-5])
+            files[PREFIX + name] = (partial(lazy.documents_file, k), oldest_first[k * CHUNK : (k + 1) * CHUNK])
+        else:
+            files[PREFIX + name] = (partial(lazy.file, name), oldest_first)
+    return SearchOutputs(files)
+
+
+def search_page(t: Templates) -> str:
+    return t.render("search.html", canonical=t.config.url(PREFIX))
