@@ -62,7 +62,7 @@ def state_of(root: Path) -> dict:
     return json.loads((root / "content/.syndication.json").read_text(encoding="utf-8"))
 
 
-def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fakes, capsys):
+def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fakes, capsys, no_card_font):
     mastodon, bluesky = fakes
     assert run(root) == 0
     assert run(root) == 0  # the second run finds nothing new
@@ -134,7 +134,7 @@ def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fake
     assert "nothing to announce" in capsys.readouterr().err
 
 
-def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_image(site, fakes):
+def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_image(site, fakes, no_card_font):
     _, bluesky = fakes
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     folder = site.post(
@@ -281,7 +281,7 @@ def test_unconfigured_targets_are_skipped_with_a_note(root: Path, monkeypatch, c
     assert "bluesky: KOWP_BLUESKY_HANDLE and KOWP_BLUESKY_PASSWORD not set — skipped" in err
 
 
-def test_dry_run_json_shows_exactly_what_would_be_posted_and_sends_nothing(root: Path, fakes, capsys):
+def test_dry_run_json_shows_exactly_what_would_be_posted_and_sends_nothing(root: Path, fakes, capsys, no_card_font):
     mastodon, bluesky = fakes
     assert run(root, "--dry-run", "--json", "--target", "bluesky") == 0
     data = json.loads(capsys.readouterr().out)

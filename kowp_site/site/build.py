@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
-from kowp_site.site import cache
+from kowp_site.site import cache, cards
 from kowp_site.site import config as config_mod
 from kowp_site.site.config import Config
 from kowp_site.site.entries import WholeViews, assemble, load_posts, make_renderer, shown
@@ -302,6 +302,17 @@ def render_site(
     out.add("sitemap.xml", partial(sitemap, config, published, shown_pages, categories), key=sitemap_key)
     out.add("robots.txt", robots(config, options.drafts))
 
+    # Reach (kowp_site.site.cards, kowp_site.site.follow): every post's picture card, drawn only when
+    # what it shows changed (and kept in .kowp-cache/build/cards/ by that digest); /subscribe/ and
+    # the Mastodon share page.
+    card_cache = cards.cache_dir(config) if keys is not None else None
+    for path, make_card, drawn in cards.outputs(config, views, card_cache):
+        out.add(path, make_card, "picture cards", key=key("card", drawn))
+    from kowp_site.site import follow
+
+    for path, make_page, parts in follow.pages(t, [cat for cat, _ in (by_category[s] for s in categories)]):
+        out.add(path, make_page, "follow pages", key=key("follow", path, parts))
+
     for folder in t.static_dirs():
         out.add_tree(folder, "static/", "theme", replace=True)
     for site_path, source in content.assets:
@@ -374,7 +385,9 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         options.drafts,
         options.extra_head,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
+        cards.signature(config),  # which font draws the cards decides every post's og:image
     )
+    warnings += cards.warnings(config)
     found = cache.scan(config)
     inputs = cache.hash_text(site_key, found.key, options.strict, cache.git_signature(config.root))
     if session is not None and dest in session.manifests and dest.is_dir():

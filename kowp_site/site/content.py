@@ -52,7 +52,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1
 # Names the site itself uses at its top level; a page may not take them.
 RESERVED_PAGES = {
     "page", "category", "archive", "translate", "contributors", "feed", "atom", "sitemap",
-    "robots", "404", "static", "assets", "tags", "search",
+    "robots", "404", "static", "assets", "tags", "search", "subscribe", "share",
 }  # fmt: skip
 
 

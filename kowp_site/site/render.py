@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -19,6 +20,7 @@ import jinja2
 import markupsafe
 
 from kowp_site import __version__, gitlog
+from kowp_site.site import cards
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
 from kowp_site.errors import KowpError
@@ -238,6 +240,7 @@ class Templates:
             feeds=self.feed_links(),
             article_ld=self.article_ld,
             source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
+            preview_image=partial(cards.image_of, config),  # a post's og:image: its picture card or a fallback
         )
 
     def format_date(self, value: dt.datetime | dt.date) -> str:
@@ -256,7 +259,7 @@ class Templates:
             "description": post.summary,
             "url": post.url,
             "mainEntityOfPage": post.url,
-            "image": post.image or c.url("static/" + c.default_image),
+            "image": cards.image_of(c, post).url,
             "datePublished": published,
             "dateModified": published,
             "inLanguage": c.language,
