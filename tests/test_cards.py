@@ -90,7 +90,7 @@ def test_every_published_post_gets_its_own_card_referenced_by_og_image_and_the_j
     ]
     first = _opened((out / "2026/08/first/card.png").read_bytes())
     second = (out / "2026/08/second/card.png").read_bytes()
-    assert (first.format, first.size, first.mode) == ("PNG", (1200, 630), "RGB")
+    assert (first.format, first.size, first.mode) == ("PNG", (1200, 630), "P")
     assert first.info == {}  # no text chunks, no timestamp
     assert first.tobytes() != _opened(second).tobytes()  # each post its own
 
@@ -110,8 +110,8 @@ def test_the_title_is_drawn_in_hangul_in_the_theme_colours(site, build_site):
     site.post("first", ko={"title": "한글 제목", "translated": "2026-08-20"})
     site.post("other", ko={"title": "한글 제묵", "translated": "2026-08-20"})  # one syllable differs
     out = build_site(site.root)
-    image = _opened((out / "2026/08/first/card.png").read_bytes())
-    other = _opened((out / "2026/08/other/card.png").read_bytes())
+    image = _opened((out / "2026/08/first/card.png").read_bytes()).convert("RGB")
+    other = _opened((out / "2026/08/other/card.png").read_bytes()).convert("RGB")
 
     def rgb(name: str) -> tuple[int, int, int]:
         return Image.new("RGB", (1, 1), cards.COLOURS[name]).getpixel((0, 0))

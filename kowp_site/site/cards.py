@@ -464,39 +464,85 @@ def fit_title(title: str, width: float, height: float, font_at: Callable[[int], 
     return size, lines
 
 
-def draw(spec: Spec) -> bytes:
-    """The card's PNG bytes (1200 x 630, RGB, no metadata)."""
-    import io
+INKS = ("fg", "muted", "accent", "border")  # the colours drawn on the background, 64 shades each
+SHADES = 64
 
+
+@functools.lru_cache(maxsize=8)
+def _palette(colours: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+    return tuple(palette(dict(colours)))
+
+
+def palette(colours: dict[str, str]) -> list[int]:
+    """256 RGB entries: for each ink, 64 steps from the background to the ink (anti-aliased edges)."""
+    from PIL import ImageColor
+
+    bg = ImageColor.getrgb(colours["bg"])
+    out: list[int] = []
+    for name in INKS:
+        ink = ImageColor.getrgb(colours[name])
+        for step in range(SHADES):
+            out += [round(b + (i - b) * step / (SHADES - 1)) for b, i in zip(bg, ink, strict=True)]
+    return out
+
+
+_INKED = [0] + [255] * 255  # coverage -> paste mask: every inked pixel
+_SHADE = [[n * SHADES + (v * (SHADES - 1) + 127) // 255 for v in range(256)] for n in range(len(INKS))]
+
+
+def _text(canvas: Any, ink: str, xy: tuple[int, int], text: str, font: Any) -> None:
+    """Draw ``text`` at ``xy`` (top left) in ``ink``: its anti-aliased coverage, drawn in a mask
+    of the text's own size, becomes that ink's palette shades on ``canvas``."""
     from PIL import Image, ImageDraw
 
-    colours = dict(spec.colours)
-    image = Image.new("RGB", (WIDTH, HEIGHT), colours["bg"])
-    pen = ImageDraw.Draw(image)
-    pen.rectangle((0, 0, WIDTH, 16), fill=colours["accent"])
+    left, top, right, bottom = font.getbbox(text)
+    if right <= left or bottom <= top:
+        return
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
+    canvas.paste(mask.point(_SHADE[INKS.index(ink)]), (xy[0] + left, xy[1] + top), mask.point(_INKED))
+
+
+def _fill(canvas: Any, ink: str, box: tuple[int, int, int, int]) -> None:
+    canvas.paste(INKS.index(ink) * SHADES + SHADES - 1, box)
+
+
+def draw(spec: Spec) -> bytes:
+    """The card's PNG bytes (1200 x 630, 8-bit palette, no metadata).
+
+    The picture is the background and four inks; each text's anti-aliased coverage becomes one of
+    64 shades of its ink in a palette. A palette PNG is a third of the pixels of an RGB one and
+    needs no row filters, so it is encoded several times faster, for the same picture."""
+    import io
+
+    from PIL import Image
+
+    canvas = Image.new("L", (WIDTH, HEIGHT), 0)
+    _fill(canvas, "accent", (0, 0, WIDTH, 16))
     inner = WIDTH - 2 * PAD
 
     meta_bold = _face(spec.fonts.bold, META_SIZE)
     meta = _face(spec.fonts.regular, META_SIZE)
     if spec.categories:
         label = wrap(spec.categories, inner, meta_bold.getlength)[0]
-        pen.text((PAD, 84), label, font=meta_bold, fill=colours["accent"])
+        _text(canvas, "accent", (PAD, 84), label, meta_bold)
 
     size, lines = fit_title(spec.title, inner, TITLE_BOTTOM - TITLE_TOP, lambda s: _face(spec.fonts.bold, s))
     title_font = _face(spec.fonts.bold, size)
     step = size * LINE_HEIGHT
     top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - step * len(lines)) / 2  # centred in the title area
     for n, line in enumerate(lines):
-        pen.text((PAD, round(top + n * step)), line, font=title_font, fill=colours["fg"])
+        _text(canvas, "fg", (PAD, round(top + n * step)), line, title_font)
 
-    pen.line((PAD, 522, WIDTH - PAD, 522), fill=colours["border"], width=2)
+    _fill(canvas, "border", (PAD, 521, WIDTH - PAD, 523))
     date_width = meta.getlength(spec.date)
     site = spec.site
     while site and meta_bold.getlength(site) > inner - date_width - 40:
         site = site[:-1]
-    pen.text((PAD, 548), site, font=meta_bold, fill=colours["fg"])
-    pen.text((WIDTH - PAD - date_width, 548), spec.date, font=meta, fill=colours["muted"])
+    _text(canvas, "fg", (PAD, 548), site, meta_bold)
+    _text(canvas, "muted", (round(WIDTH - PAD - date_width), 548), spec.date, meta)
 
+    canvas.putpalette(_palette(spec.colours))
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=6)
+    canvas.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
