@@ -86,11 +86,16 @@ class Fonts:
 
     def identity(self) -> tuple[object, ...]:
         """What names a font file's bytes without reading them: path, size and modification time."""
-        found: list[object] = []
-        for path in (self.bold, self.regular):
-            st = os.stat(path)
-            found += [path, st.st_size, st.st_mtime_ns]
-        return tuple(found)
+        return _identity(self.bold, self.regular)
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(*paths: str) -> tuple[object, ...]:
+    found: list[object] = []
+    for path in paths:
+        st = os.stat(path)
+        found += [path, st.st_size, st.st_mtime_ns]
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ def _find_fonts(root: Path, card_font: str) -> Fonts | None:
 def signature(config: Config) -> tuple[object, ...]:
     """What the build's cache key needs to know of the card fonts (cheap: no Pillow, one stat)."""
     fonts = find_fonts(config)
-    return ("cards", FORMAT, fonts.identity() if fonts else None)
+    return ("cards", FORMAT, _identity.__wrapped__(fonts.bold, fonts.regular) if fonts else None)
 
 
 def warnings(config: Config) -> list[Problem]:
@@ -210,13 +215,22 @@ def _face(path: str, size: int) -> Any:
     return first
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _has_glyph(path: str, char: str) -> bool:
     """Whether the Korean face of ``path`` draws ``char`` as itself, not as its "missing" box."""
     if char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zs"):
         return True
     font = _face(path, 40)
-    return _glyph(font, char) != _glyph(font, "\uffff")  # U+FFFF is never in a font: .notdef
+    box = font.getbbox(char)
+    notdef = _notdef(path)
+    if box != notdef[0]:  # a glyph of its own shape: the cheap answer, almost always
+        return True
+    return _glyph(font, char) != notdef  # the same box as .notdef: compare the drawings
+
+
+@functools.lru_cache(maxsize=8)
+def _notdef(path: str) -> tuple[object, ...]:
+    return _glyph(_face(path, 40), "\uffff")  # U+FFFF is never in a font: .notdef
 
 
 def _glyph(font: Any, char: str) -> tuple[object, ...]:
@@ -248,13 +262,8 @@ def theme_colours(config: Config) -> tuple[tuple[str, str], ...]:
     """The light colours of the theme's stylesheet (its first ``:root`` block), over the defaults."""
     from kowp_site.site.render import theme_dirs
 
-    return _theme_colours(tuple(theme_dirs(config)))
-
-
-@functools.lru_cache(maxsize=16)
-def _theme_colours(dirs: tuple[Path, ...]) -> tuple[tuple[str, str], ...]:
     colours = dict(COLOURS)
-    for folder in reversed(dirs):  # the site's theme last, so it wins
+    for folder in reversed(theme_dirs(config)):  # the site's theme last, so it wins
         css = folder / "static" / "css" / "style.css"
         try:
             text = css.read_text(encoding="utf-8")
@@ -271,25 +280,28 @@ def date_text(config: Config, post: Post) -> str:
     return config.date_format.format(year=day.year, month=day.month, day=day.day)
 
 
-def spec_of(config: Config, post: Post) -> Spec | None:
-    """The card of ``post``, or None when it gets none (no font, or letters the font lacks)."""
-    fonts = find_fonts(config)
-    if fonts is None:
-        return None
+def texts(config: Config, post: Post) -> tuple[str, str, str, str]:
+    """What a card of ``post`` says: title, categories, date and site name."""
     title = " ".join(post.title.split())
     categories = " · ".join(c.name for c in post.categories)
-    spec = Spec(
-        title,
-        categories,
-        date_text(config, post),
-        config.title,
-        theme_colours(config),
-        fonts,
-        (*fonts.identity(), *_code_identity()),
-    )
-    if missing(fonts, spec.title + spec.categories + spec.date + spec.site + "…"):
+    return title, categories, date_text(config, post), config.title
+
+
+def drawable(config: Config, post: Post) -> bool:
+    """Whether ``post`` gets a drawn card: a Korean font is found and has every letter it shows."""
+    fonts = find_fonts(config)
+    return fonts is not None and not missing(fonts, "".join(texts(config, post)) + "…")
+
+
+def spec_of(config: Config, post: Post, colours: tuple[tuple[str, str], ...] | None = None) -> Spec | None:
+    """The card of ``post``, or None when it gets none (no font, or letters the font lacks);
+    ``colours``: the theme's (:func:`theme_colours`), read now when not given."""
+    fonts = find_fonts(config)
+    if fonts is None or not drawable(config, post):
         return None
-    return spec
+    title, categories, date, site = texts(config, post)
+    colours = colours or theme_colours(config)
+    return Spec(title, categories, date, site, colours, fonts, (*fonts.identity(), *_code_identity()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -319,9 +331,8 @@ def image_of(config: Config, view: Any) -> CardImage:
     if own is not None:
         width, height = image_size(own)
         return CardImage(config.url(post.path + own.name), view.title, "own", width, height, own)
-    spec = spec_of(config, post)
-    if spec is not None:
-        alt = " · ".join(part for part in (spec.title, spec.categories, spec.date, spec.site) if part)
+    if drawable(config, post):
+        alt = " · ".join(part for part in texts(config, post) if part)
         return CardImage(config.url(post.path + CARD_FILE), alt, "drawn", WIDTH, HEIGHT)
     if view.image:
         return CardImage(view.image, view.image_alt or view.title, "image")
@@ -370,11 +381,12 @@ def outputs(
     their digest between builds (None: draw without keeping).
     """
     found = []
+    colours = theme_colours(config)
     for view in views:
         post = view.post
         if own_card(post) is not None:
             continue
-        spec = spec_of(config, post)
+        spec = spec_of(config, post, colours)
         if spec is not None:
             found.append((post.path + CARD_FILE, partial(make, spec, cache), spec.digest))
     return found
