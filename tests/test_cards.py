@@ -13,8 +13,9 @@ from PIL import Image
 
 from kowp_site.cli import main
 from kowp_site.site import build, cards
+from kowp_site.site import content as content_mod
 from kowp_site.site.config import load as load_config
-from tests.conftest import korean_font_found
+from tests.conftest import PYPROJECT, korean_font_found
 
 needs_font = pytest.mark.skipif(not korean_font_found(), reason="no Korean font: install fonts-noto-cjk")
 URL = "https://example.org/kowp/2026/08/"
@@ -162,6 +163,11 @@ def test_cards_are_byte_identical_between_builds_and_an_unchanged_build_draws_no
     site.post("first", ko={"title": "고친 제목", "translated": "2026-08-20"})
     build.build(site.root, build.BuildOptions(output=tmp_path / "three"))
     assert drawn == ["같은 제목은 같은 그림", "새 글", "고친 제목"]
+    # The kept drawing of the old title is removed; the two in use stay.
+    config = load_config(site.root)[0]
+    views = build.post_views(config, content_mod.load(config)[0].posts, False)
+    digests = sorted(f"{cards.spec_of(config, v.post).digest}.png" for v in views)
+    assert sorted(p.name for p in cards.cache_dir(config).iterdir()) == digests and len(digests) == 2
     assert (tmp_path / "three/2026/08/first/card.png").read_bytes() != first
 
 
@@ -256,3 +262,33 @@ def test_the_bluesky_thumbnail_is_the_posts_card(site, monkeypatch):
         assert record["embed"]["external"]["uri"] == _meta(out, "2026/08/first")["og:url"]
     finally:
         bluesky.stop()
+
+
+@needs_font
+def test_a_card_is_drawn_again_when_anything_it_shows_changes(site, build_site):
+    site.post("first", ko={"title": "바뀌는 카드", "translated": "2026-08-20"})
+    card = site.root / "site/2026/08/first/card.png"
+    build_site(site.root)
+    seen = [card.read_bytes()]
+
+    def changed() -> bytes:
+        build_site(site.root)
+        data = card.read_bytes()
+        assert data not in seen
+        seen.append(data)
+        return data
+
+    site.post("first", ko={"title": "바뀌는 카드", "translated": "2026-08-21"})  # the date
+    changed()
+    site.post("first", en={"categories": ("Community",)}, ko={"title": "바뀌는 카드", "translated": "2026-08-21"})
+    changed()
+    site.config(
+        raw=PYPROJECT.format(extra="").replace('title = "테스트 사이트"', 'title = "다른 사이트"')
+    )  # the site name
+    changed()
+    # A site theme's own stylesheet: its light accent colour paints the top band.
+    css = site.root / "themes/default/static/css/style.css"
+    css.parent.mkdir(parents=True)
+    css.write_text(":root {\n  --accent: #aa0000;\n}\n", encoding="utf-8")
+    image = _opened(changed()).convert("RGB")
+    assert image.getpixel((600, 8)) == (0xAA, 0, 0)

@@ -306,7 +306,8 @@ def render_site(
     # what it shows changed (and kept in .kowp-cache/build/cards/ by that digest); /subscribe/ and
     # the Mastodon share page.
     card_cache = cards.cache_dir(config) if keys is not None else None
-    for path, make_card, drawn in cards.outputs(config, views, card_cache):
+    post_files = {site_path for site_path, _ in content.assets}
+    for path, make_card, drawn in cards.outputs(config, views, card_cache, post_files):
         out.add(path, make_card, "picture cards", key=key("card", drawn))
     from kowp_site.site import follow
 
@@ -461,6 +462,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     if posts_cache.bodies.dirty:  # bodies made again for outputs (the cache had lost them)
         posts_cache.bodies.save(posts_cache.entries)
     cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary))
+    cards.prune(config)  # kept card drawings no output of this build uses
     if session is not None:
         session.manifests[dest] = cache.Manifest(inputs, records, summary)
     phase("write")

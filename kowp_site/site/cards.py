@@ -25,7 +25,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -242,15 +242,25 @@ def _glyph(font: Any, char: str) -> tuple[object, ...]:
     return box, font.getlength(char), image.tobytes()
 
 
+_DRAWN: dict[Fonts, set[str]] = {}  # letters known to be drawn by each pair of fonts
+
+
 def missing(fonts: Fonts, text: str) -> list[str]:
     """The letters of ``text`` that the card fonts cannot draw, in order of first appearance."""
+    known = _DRAWN.setdefault(fonts, set())
+    if known.issuperset(text):  # the common case, for thousands of titles: no letter is new
+        return []
     out: list[str] = []
     for char in dict.fromkeys(text):
+        if char in known:
+            continue
         try:
             ok = _has_glyph(fonts.bold, char) and _has_glyph(fonts.regular, char)
         except OSError:
             ok = False
-        if not ok:
+        if ok:
+            known.add(char)
+        else:
             out.append(char)
     return out
 
@@ -297,9 +307,11 @@ def spec_of(config: Config, post: Post, colours: tuple[tuple[str, str], ...] | N
     """The card of ``post``, or None when it gets none (no font, or letters the font lacks);
     ``colours``: the theme's (:func:`theme_colours`), read now when not given."""
     fonts = find_fonts(config)
-    if fonts is None or not drawable(config, post):
+    if fonts is None:
         return None
-    title, categories, date, site = texts(config, post)
+    title, categories, date, site = shown = texts(config, post)
+    if missing(fonts, "".join(shown) + "…"):
+        return None
     colours = colours or theme_colours(config)
     return Spec(title, categories, date, site, colours, fonts, (*fonts.identity(), *_code_identity()))
 
@@ -313,10 +325,15 @@ def _code_identity() -> tuple[object, ...]:
     return (code, PIL.__version__, features.version("freetype2"))
 
 
-def own_card(post: Post) -> Path | None:
-    """The post folder's own card file, if it has one."""
+def own_card(post: Post, assets: Set[str] | None = None) -> Path | None:
+    """The post folder's own card file, if it has one; ``assets``: the site paths of every post
+    folder's files (``Content.assets``), to look there instead of on disk."""
     folder = post.source.path.parent
     for name in OWN_FILES:
+        if assets is not None:
+            if f"{post.key.path}/{name}" in assets:
+                return folder / name
+            continue
         candidate = folder / name
         if candidate.is_file():
             return candidate
@@ -373,23 +390,51 @@ def cache_dir(config: Config) -> Path:
 
 
 def outputs(
-    config: Config, views: Sequence[Any], cache: Path | None
+    config: Config, views: Sequence[Any], cache: Path | None, assets: Set[str] | None = None
 ) -> list[tuple[str, Callable[[], bytes], str]]:
     """(site path, maker of the PNG bytes, digest of everything drawn) of every card to draw.
 
     One per view that gets a drawn card (see :func:`image_of`); ``cache`` keeps drawn cards by
-    their digest between builds (None: draw without keeping).
+    their digest between builds (None: draw without keeping); ``assets``: as for :func:`own_card`.
     """
     found = []
     colours = theme_colours(config)
+    wanted = _WANTED.setdefault(cache, set()) if cache is not None else set()
+    wanted.clear()
     for view in views:
         post = view.post
-        if own_card(post) is not None:
+        if own_card(post, assets) is not None:
             continue
         spec = spec_of(config, post, colours)
         if spec is not None:
             found.append((post.path + CARD_FILE, partial(make, spec, cache), spec.digest))
+            wanted.add(f"{spec.digest}.png")
     return found
+
+
+_WANTED: dict[Path, set[str]] = {}  # kept drawings the last outputs() of this process asked for, by folder
+
+
+def prune(config: Config) -> int:
+    """Remove the kept drawings that the last :func:`outputs` of this process did not ask for
+    (cards of old titles, dates or fonts); returns how many. Does nothing before outputs()."""
+    folder = cache_dir(config)
+    wanted = _WANTED.get(folder)
+    if wanted is None:
+        return 0
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.endswith(".png") and entry.name not in wanted:
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def make(spec: Spec, cache: Path | None) -> bytes:
