@@ -151,6 +151,20 @@ def browser():  # noqa: ANN201 - a playwright Browser
         chromium.close()
 
 
+@pytest.fixture
+def no_card_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without a Korean font: no picture card is drawn, previews fall back."""
+    from kowp_site.site import cards
+
+    monkeypatch.setattr(cards, "find_fonts", lambda config: None)
+
+
+def korean_font_found() -> bool:
+    from kowp_site.site import cards
+
+    return any((Path(folder) / bold).is_file() for folder in cards.FONT_DIRS for bold, _ in cards.FONT_NAMES)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

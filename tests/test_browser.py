@@ -172,6 +172,8 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "category": "category/releases/",
         "archive": "archive/",
         "page": "about/",
+        "subscribe": "subscribe/",
+        "share": "share/?text=%EA%B8%80%20https%3A//example.org/",
         "404": "no-such-page/",
         "search": "search/?q=%ED%85%8C%EB%A7%88",  # 테마: results on screen
     }

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from kowp_site.cli import main
+from tests.conftest import korean_font_found
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -108,7 +109,9 @@ def test_hostile_translation_is_neutralised(site, build_site):
     raw = (out / "2026/08/hostile/index.html").read_text()
     doc = lxml.html.fromstring(raw)
     content = doc.xpath("//div[@class='content']")[0]
-    assert doc.xpath("//script[not(@type='application/ld+json')]") == []  # JSON-LD is data, not script
+    # JSON-LD is data, not script; the one script is the theme's own share script, outside the body.
+    assert doc.xpath("//script[not(@type='application/ld+json')]/@src") == ["/kowp/static/js/share.js"]
+    assert content.xpath(".//script") == []
     assert content.xpath(".//style|.//svg") == []
     for element in doc.iter():
         for name, value in element.attrib.items():
@@ -233,7 +236,10 @@ def test_feeds_are_valid_and_exact(site, build_site):
     assert item["date_published"] == "2026-08-05T00:00:00+09:00"
     assert item["authors"] == [{"name": "Josepha"}]
     assert item["tags"] == ["릴리스"]
-    assert item["image"] == "https://example.org/kowp/2026/08/first/pic.png"
+    # The post's picture card where a Korean font draws one, else its first image.
+    assert item["image"] == "https://example.org/kowp/2026/08/first/" + (
+        "card.png" if korean_font_found() else "pic.png"
+    )
 
     sitemap = etree.parse(str(out / "sitemap.xml"))
     locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]

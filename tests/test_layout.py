@@ -29,9 +29,19 @@ def module_name(path: Path) -> str:
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
-    """(line, module) of every kowp_site import in ``path``, ``from x import y`` counted as x.y when y is a module."""
+    """(line, module) of every kowp_site import in ``path`` that runs (not those for type checkers only),
+    ``from x import y`` counted as x.y when y is a module."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {  # imports under `if TYPE_CHECKING:` name types only; nothing runs them
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, a.name) for a in node.names if a.name.startswith("kowp_site")]
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("kowp_site"):

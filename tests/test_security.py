@@ -130,6 +130,37 @@ def _theme_search_markup(elements: list) -> set:  # noqa: ANN001 - lxml elements
     return own
 
 
+def _theme_script(el) -> bool:  # noqa: ANN001 - an lxml element
+    """The theme's own share script: an empty, deferred external script of this site's static/js/."""
+    src = el.get("src") or ""
+    return (
+        not (el.text or "").strip()
+        and set(el.attrib) == {"src", "defer"}
+        and re.fullmatch(r"(/[\w-]+)*/static/js/share\.js", src) is not None
+    )
+
+
+def _theme_control(el) -> bool:  # noqa: ANN001 - an lxml element
+    """The theme's own share and copy buttons and the Mastodon share form, outside any post body.
+
+    Post bodies are in ``div.content``: nothing in there is ever a control."""
+    if any("content" in (a.get("class") or "").split() for a in el.iterancestors()):
+        return False
+    form = next((a for a in el.iterancestors("form")), None)
+    in_share_form = form is not None and form.get("data-mastodon-share") is not None and "action" not in form.attrib
+    tag = el.tag.lower()
+    if tag == "button":
+        own = el.get("data-copy") is not None or el.get("data-share-url") is not None
+        return (el.get("type") == "button" and own) or (el.get("type") == "submit" and in_share_form)
+    if tag == "form":
+        return el.get("data-mastodon-share") is not None and "action" not in el.attrib
+    if tag in ("input", "textarea"):
+        return in_share_form and el.get("id") in ("mastodon-server", "mastodon-text")
+    if tag == "noscript":
+        return any("share-page" in (a.get("class") or "").split() for a in el.iterancestors("article"))
+    return False
+
+
 def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
     """Everything in ``html`` that could run script, load from elsewhere or change the page's behaviour."""
     if page:
@@ -151,6 +182,8 @@ def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
             if el.tag == "script" and el.get("type") == "application/ld+json":
                 if not _inert_json_ld(el.text or ""):
                     found.append("JSON-LD that is not inert JSON")
+            elif el.tag == "script" and _theme_script(el):
+                pass
             elif el.tag in ("script", "style", "base", "iframe", "object", "embed"):
                 found.append(f"<{el.tag}> in head")
             if el.tag == "meta" and el.get("http-equiv"):
@@ -163,6 +196,8 @@ def unsafe_markup(html: str, *, page: bool = True) -> list[str]:
                     found.append(f"<{el.tag}> pointing at {url!r} in head")
     for el in elements:
         tag = el.tag.lower()
+        if _theme_control(el):
+            continue
         if tag in _FORBIDDEN_TAGS and el not in own:
             found.append(f"<{tag}>")
         if tag in ("meta", "link"):
@@ -589,3 +624,21 @@ def test_only_the_themes_own_search_box_is_allowed() -> None:
     assert "<script>" in unsafe_markup(
         page.format(head="", main='<script src="https://evil.example/search.js" defer></script>')
     )
+
+
+def test_theme_controls_pass_only_outside_post_bodies() -> None:
+    own = '<script src="/kowp/static/js/share.js" defer></script>'
+    body = (
+        '<section class="share"><button type="button" data-copy="u">복사</button></section>'
+        '<div class="content"><button type="button" data-copy="u">x</button>'
+        '<form data-mastodon-share><input id="mastodon-server"></form></div>'
+    )
+    assert unsafe_markup(f"<html><head>{own}</head><body>{body}</body></html>") == ["<button>", "<form>", "<input>"]
+    for script in (
+        '<script src="https://evil.example/static/js/share.js" defer></script>',
+        '<script src="/kowp/static/js/share.js" defer>alert(1)</script>',
+        '<script src="/kowp/static/js/other.js" defer></script>',
+    ):
+        assert unsafe_markup(f"<html><head>{script}</head><body></body></html>") == ["<script> in head"], script
+    loose = '<html><body><button type="submit">x</button><form data-mastodon-share action="https://x.example/"></form></body></html>'
+    assert unsafe_markup(loose) == ["<button>", "<form>"]

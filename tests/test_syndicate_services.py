@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kowp_site.cli import main
-from kowp_site.site import build, render
+from kowp_site.site import build, theme
 from kowp_site.site.config import load as load_config
 from kowp_site.site.content import load as load_content
 from kowp_site.social.state import State
@@ -63,7 +63,7 @@ def state_of(root: Path) -> dict:
     return json.loads((root / "content/.syndication.json").read_text(encoding="utf-8"))
 
 
-def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fakes, capsys):
+def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fakes, capsys, no_card_font):
     mastodon, bluesky = fakes
     assert run(root) == 0
     assert run(root) == 0  # the second run finds nothing new
@@ -115,7 +115,7 @@ def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fake
     }
     assert text.encode()[60:91].decode() == "example.org/kowp/2026/08/first/"
     # The post has no image, so the card's thumbnail is the site's default og:image file.
-    default_png = render.bundled_theme() / "static/images/og-default.png"
+    default_png = theme.bundled_theme() / "static/images/og-default.png"
     assert bluesky.blobs[0] == ("image/png", default_png.read_bytes())
     assert thumb["mimeType"] == "image/png" and thumb["size"] == default_png.stat().st_size
     assert thumb["ref"] == {"$link": "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"}
@@ -135,7 +135,7 @@ def test_each_new_translation_is_posted_exactly_once_per_target(root: Path, fake
     assert "nothing to announce" in capsys.readouterr().err
 
 
-def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_image(site, fakes):
+def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_image(site, fakes, no_card_font):
     _, bluesky = fakes
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     folder = site.post(
@@ -170,7 +170,7 @@ def test_the_card_matches_the_pages_open_graph_and_uploads_only_the_sites_own_im
         external = records[og["og:url"]]["embed"]["external"]
         assert (external["title"], external["description"]) == (og["og:title"], og["og:description"])
     # Own image uploaded; the remote one is never fetched and the huge one not sent: the default stands in.
-    default_png = (render.bundled_theme() / "static/images/og-default.png").read_bytes()
+    default_png = (theme.bundled_theme() / "static/images/og-default.png").read_bytes()
     assert sorted(b for _, b in bluesky.blobs) == sorted([png, default_png, default_png])
 
 
@@ -289,7 +289,7 @@ def test_unconfigured_targets_are_skipped_with_a_note(root: Path, monkeypatch, c
     assert "threads: KOWP_THREADS_TOKEN not set — skipped" in err
 
 
-def test_dry_run_json_shows_exactly_what_would_be_posted_and_sends_nothing(root: Path, fakes, capsys):
+def test_dry_run_json_shows_exactly_what_would_be_posted_and_sends_nothing(root: Path, fakes, capsys, no_card_font):
     mastodon, bluesky = fakes
     assert run(root, "--dry-run", "--json", "--target", "bluesky") == 0
     data = json.loads(capsys.readouterr().out)

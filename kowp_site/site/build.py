@@ -24,7 +24,7 @@ from kowp_site.errors import ContentError, Problem, split_problems
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
-from kowp_site.site import cache, groups
+from kowp_site.site import cache, cards, groups
 from kowp_site.site import config as config_mod
 from kowp_site.site.config import Config
 from kowp_site.site.entries import WholeViews, assemble, load_posts, shown
@@ -108,6 +108,8 @@ GROUPS: tuple[Group, ...] = (
     groups.files,
     groups.images,
     groups.search,
+    groups.cards,
+    groups.follow_pages,
 )
 
 
@@ -198,12 +200,14 @@ def site_key(config: Config, options: BuildOptions, tool: str) -> str:
         options.drafts,
         options.extra_head,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
+        cards.signature(config),  # which font draws the cards decides every post's og:image
     )
 
 
 def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildResult:
     clock = Clock()
     config, warnings = load_config(root, options)
+    warnings += cards.warnings(config)  # once: no Korean font to draw picture cards with
     dest = guard_destination(options.output or config.root / "site", config.root)
     tool = cache.tool_fingerprint()
     site = site_key(config, options, tool)
@@ -248,6 +252,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         posts_cache.bodies.save(posts_cache.entries)
     summary = (len(outputs), len(views), len(content.pages), tuple(found_warnings))
     cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary))
+    cards.prune(config)  # kept card drawings no output of this build uses
     if session is not None:
         session.manifests[dest] = cache.Manifest(inputs, records, summary)
     clock.phase("write")

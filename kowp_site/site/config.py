@@ -60,6 +60,15 @@ class SyndicationConfig:
 
 
 @dataclass(frozen=True)
+class AccountsConfig:
+    """The site's own social accounts, shown on /subscribe/ (the ``[tool.kowp-site.accounts]`` table)."""
+
+    mastodon: str = ""
+    bluesky: str = ""
+    threads: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole site configuration, validated. Built only by :func:`load`."""
 
@@ -87,6 +96,8 @@ class Config:
     check: CheckConfig = CheckConfig()
     syndication: SyndicationConfig = SyndicationConfig()
     tm: bool = True
+    card_font: str = ""
+    accounts: AccountsConfig = AccountsConfig()
 
     # Derived values, filled by load().
     base_path: str = "/"
@@ -181,6 +192,18 @@ def _optional_url(value: str) -> str | None:
     return None if not value else _absolute_url(value)
 
 
+def _https_url(value: str) -> str | None:
+    """An account page: empty (not shown) or an https:// address without query or fragment."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+        return "must be an https:// address such as https://mastodon.social/@name"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not carry a query (?) or fragment (#)"
+    return None
+
+
 def _positive(value: int) -> str | None:
     return None if value >= 1 else "must be 1 or more"
 
@@ -266,6 +289,12 @@ SCHEMA: dict[str, Option] = {
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
     "syndication": Option(dict, "Settings of `kowp-site syndicate` (see the syndication table)."),
     "tm": Option(bool, "Translation memory: fill new stubs from published translations; false turns it off."),
+    "card_font": Option(
+        str, "Font file for picture cards (relative to the site root); default: Noto Sans CJK/KR found on the machine."
+    ),
+    "accounts": Option(
+        dict, "The site's own Mastodon, Bluesky and Threads pages, listed on /subscribe/ (see the accounts table)."
+    ),
 }
 
 CHECK_SCHEMA: dict[str, Option] = {
@@ -284,6 +313,13 @@ CHECK_SCHEMA: dict[str, Option] = {
 SYNDICATION_SCHEMA: dict[str, Option] = {
     "hashtags": Option(list, "Hashtags added to every announcement, without #."),
     "max_age_days": Option(int, "Posts published longer ago than this are never announced.", _positive),
+}
+
+
+ACCOUNTS_SCHEMA: dict[str, Option] = {
+    "mastodon": Option(str, "The site's Mastodon profile, an https:// address.", _https_url),
+    "bluesky": Option(str, "The site's Bluesky profile, an https:// address.", _https_url),
+    "threads": Option(str, "The site's Threads profile, an https:// address.", _https_url),
 }
 
 
@@ -467,7 +503,9 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
     problems: list[Problem] = []
     good = _validate_table(raw, SCHEMA, "", where, problems)
 
-    values: dict[str, Any] = {k: v for k, v in good.items() if k not in ("categories", "menu", "check", "syndication")}
+    values: dict[str, Any] = {
+        k: v for k, v in good.items() if k not in ("categories", "menu", "check", "syndication", "accounts")
+    }
     if "categories" in good:
         values["categories"] = _categories(good["categories"], where, problems)
     if "menu" in good:
@@ -488,6 +526,9 @@ def load(root: Path, *, strict: bool = False, overrides: dict[str, Any] | None =
         "syndication.",
         where,
         problems,
+    )
+    values["accounts"] = _sub_config(
+        AccountsConfig, good.get("accounts", {}), ACCOUNTS_SCHEMA, "accounts.", where, problems
     )
     base_url = values.get("base_url", Config.base_url)
     if not base_url.endswith("/"):

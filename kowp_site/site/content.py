@@ -52,7 +52,7 @@ HASH_RE = re.compile(r"sha256:[0-9a-f]{64}")
 # Names the site itself uses at its top level; a page may not take them.
 RESERVED_PAGES = {
     "page", "category", "archive", "translate", "contributors", "feed", "atom", "sitemap",
-    "robots", "404", "static", "assets", "tags", "search",
+    "robots", "404", "static", "assets", "tags", "search", "subscribe", "share",
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from html import escape
 from operator import attrgetter
 
 from kowp_site import __version__
+from kowp_site.site import cards
 from kowp_site.site.config import Config, source_date
 from kowp_site.site.markdown import feed_html
 from kowp_site.site.render import PostView
@@ -118,8 +119,7 @@ def json_feed(config: Config, views: Sequence[PostView]) -> bytes:
             "tags": [c.name for c in view.categories],
             "language": config.language,
         }
-        if view.image:
-            item["image"] = view.image
+        item["image"] = cards.image_of(config, view).url  # its picture card, else its first or the default image
         items.append(item)
     feed = {
         "version": "https://jsonfeed.org/version/1.1",

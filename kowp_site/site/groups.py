@@ -270,6 +270,25 @@ def search(data: SiteData) -> Iterator[Output]:
         yield Output(path, make, Reads(posts=read), "search")
 
 
+def cards(data: SiteData) -> Iterator[Output]:
+    """Each shown post's picture card (kowp_site.site.cards): it reads everything the card draws."""
+    from kowp_site.site import cards as cards_mod
+
+    made_in = cards_mod.cache_dir(data.config) if data.incremental else None
+    post_files = {site_path for site_path, _ in data.content.assets}
+    for path, make, drawn in cards_mod.outputs(data.config, data.views, made_in, post_files):
+        yield Output(path, make, Reads(values=("card", drawn)), "picture cards")
+
+
+def follow_pages(data: SiteData) -> Iterator[Output]:
+    """/subscribe/ and the Mastodon share page (kowp_site.site.follow), with the category feeds they list."""
+    from kowp_site.site import follow
+
+    categories = [data.by_category[slug][0] for slug in sorted(data.by_category)]
+    for path, make, parts in follow.pages(data.templates, categories):
+        yield Output(path, make, Reads(values=("follow", parts)), "follow pages")
+
+
 def sitemap_xml(
     config: Config, published: Sequence[render.PostView], pages: Sequence[content_mod.Page], categories: list[str]
 ) -> str:

@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -20,32 +21,11 @@ import markupsafe
 
 from kowp_site import __version__, gitlog
 from kowp_site.errors import KowpError
+from kowp_site.site import cards
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
 from kowp_site.site.markdown import Rendered
-
-
-def bundled_theme() -> Path:
-    """The default theme shipped with kowp-site (inside the wheel, or beside the source tree)."""
-    here = Path(__file__).resolve().parent.parent  # the kowp_site package
-    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise KowpError("the bundled default theme is missing; reinstall kowp-site")
-
-
-def theme_dirs(config: Config) -> list[Path]:
-    """Theme folders, most specific first: the site's chosen theme, then the bundled default."""
-    dirs: list[Path] = []
-    own = config.root / "themes" / config.theme
-    if own.is_dir():
-        dirs.append(own)
-    elif config.theme != "default":
-        raise KowpError(f"theme '{config.theme}' not found: create themes/{config.theme}/ or set theme = \"default\"")
-    default = bundled_theme()
-    if default.resolve() not in [d.resolve() for d in dirs]:
-        dirs.append(default)
-    return dirs
+from kowp_site.site.theme import theme_dirs
 
 
 @dataclass(frozen=True)
@@ -238,6 +218,7 @@ class Templates:
             feeds=self.feed_links(),
             article_ld=self.article_ld,
             source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
+            preview_image=partial(cards.image_of, config),  # a post's og:image: its picture card or a fallback
         )
 
     def format_date(self, value: dt.datetime | dt.date) -> str:
@@ -256,7 +237,7 @@ class Templates:
             "description": post.summary,
             "url": post.url,
             "mainEntityOfPage": post.url,
-            "image": post.image or c.url("static/" + c.default_image),
+            "image": cards.image_of(c, post).url,
             "datePublished": published,
             "dateModified": published,
             "inLanguage": c.language,

@@ -122,7 +122,7 @@ def site_file(config: Config, content: Content, url: str) -> Path | None:
     rel = unquote(urlsplit(url).path)[len(urlsplit(config.base_url).path) :]
     try:
         if rel.startswith("static/"):
-            from kowp_site.site.render import theme_dirs
+            from kowp_site.site.theme import theme_dirs
 
             for folder in theme_dirs(config):
                 candidate = inside(folder / "static", rel.removeprefix("static/"))
@@ -149,14 +149,20 @@ def usable_thumb(path: Path | None) -> Path | None:
 def card_for(config: Config, content: Content, view: object) -> Card:
     """The link card of a post: og:title, og:description, og:image of its page.
 
-    The thumbnail is the page's image when it is a file of this site that Bluesky accepts; a post
-    whose first image is on another host (or too large) gets the site's default image instead: we
-    never download other hosts' files.
+    The image is the post's picture card (see :mod:`kowp_site.site.cards`), uploaded as the
+    thumbnail; without one, its first image when that is a file of this site that Bluesky accepts,
+    else the site's default image: we never download other hosts' files.
     """
+    from kowp_site.site import cards
+
     default = config.url("static/" + config.default_image)
-    image = getattr(view, "image", "") or default
-    thumb = usable_thumb(site_file(config, content, image)) or usable_thumb(site_file(config, content, default))
-    return Card(uri=view.url, title=view.title, description=view.summary, image=image, thumb=thumb)  # type: ignore[attr-defined]
+    preview = cards.image_of(config, view)
+    if preview.kind == "drawn":
+        thumb = usable_thumb(cards.card_file(config, view.post))  # type: ignore[attr-defined]
+    else:
+        thumb = usable_thumb(preview.file or site_file(config, content, preview.url))
+    thumb = thumb or usable_thumb(site_file(config, content, default))
+    return Card(uri=view.url, title=view.title, description=view.summary, image=preview.url, thumb=thumb)  # type: ignore[attr-defined]
 
 
 def messages_for(

@@ -359,7 +359,7 @@ def _missing_headings(
 
 def site_targets(config: Config, content: Content) -> set[str]:
     """Every site path a full (published-only) build writes, for the link check."""
-    from kowp_site.site.render import theme_dirs
+    from kowp_site.site.theme import theme_dirs
 
     targets = set(SITE_PATHS)
     for post in content.posts:

@@ -1,0 +1,294 @@
+"""Picture cards: each published post's own 1200 x 630 PNG, drawn with a Korean font, and where
+it is referenced (og:image, JSON Feed, Bluesky thumbnail); the fallbacks without a font."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from lxml import html
+from PIL import Image
+
+from kowp_site.cli import main
+from kowp_site.site import build, cards, entries
+from kowp_site.site import content as content_mod
+from kowp_site.site.config import load as load_config
+from tests.conftest import PYPROJECT, korean_font_found
+
+needs_font = pytest.mark.skipif(not korean_font_found(), reason="no Korean font: install fonts-noto-cjk")
+URL = "https://example.org/kowp/2026/08/"
+
+
+def _meta(out: Path, path: str) -> dict[str, str]:
+    doc = html.parse(str(out / path / "index.html")).getroot()
+    return {m.get("property"): m.get("content") for m in doc.iter("meta") if m.get("property")}
+
+
+def _opened(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+# --- wrapping (no font needed: widths from a measuring function) ------------------------------------
+
+
+def test_wrap_breaks_only_at_spaces_when_words_fit():
+    measure = len  # one unit a letter
+    assert cards.wrap("워드프레스 7.1 출시 소식을 전합니다", 10, measure) == [
+        "워드프레스 7.1",
+        "출시 소식을",
+        "전합니다",
+    ]
+    # No line ends inside a word that fits on a line of its own (keep-all).
+    for line in cards.wrap("접근성 좋은 블록 테마를 함께 만들어 봅시다", 8, measure):
+        assert len(line) <= 8
+    assert cards.wrap("  여러   칸   띄움 ", 20, measure) == ["여러 칸 띄움"]
+
+
+def test_wrap_breaks_a_word_wider_than_a_line_between_letters_as_a_last_resort():
+    assert cards.wrap("짧은 가나다라마바사아자차카타파하 끝", 5, len) == [
+        "짧은",
+        "가나다라마",
+        "바사아자차",
+        "카타파하",
+        "끝",
+    ]
+    assert cards.wrap("", 5, len) == []
+
+
+def test_fit_title_shrinks_then_cuts_with_an_ellipsis():
+    class Font:
+        def __init__(self, size: int):
+            self.size = size
+
+        def getlength(self, text: str) -> float:
+            return len(text) * self.size
+
+    short = cards.fit_title("짧은 제목", 1056, 324, Font)
+    assert short == (68, ["짧은 제목"])
+    size, lines = cards.fit_title(" ".join(["아주긴단어"] * 60), 1056, 324, Font)
+    assert size == cards.TITLE_SIZES[-1]
+    assert len(lines) == int(324 // (size * cards.LINE_HEIGHT))
+    assert lines[-1].endswith("…") and all(len(line) * size <= 1056 for line in lines)
+
+
+# --- drawn cards ----------------------------------------------------------------------------------
+
+
+@needs_font
+def test_every_published_post_gets_its_own_card_referenced_by_og_image_and_the_json_feed(site, build_site):
+    site.post("first", ko={"title": "워드프레스 7.1 출시와 새 편집기", "translated": "2026-08-20"})
+    site.post("second", en={"categories": ("Community",)}, ko={"title": "커뮤니티 소식", "translated": "2026-08-21"})
+    site.post("wip", ko={"title": "검토 중인 글", "status": "review", "translated": None})
+    out = build_site(site.root)
+
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("card.png")) == [
+        "2026/08/first/card.png",
+        "2026/08/second/card.png",
+    ]
+    first = _opened((out / "2026/08/first/card.png").read_bytes())
+    second = (out / "2026/08/second/card.png").read_bytes()
+    assert (first.format, first.size, first.mode) == ("PNG", (1200, 630), "P")
+    assert first.info == {}  # no text chunks, no timestamp
+    assert first.tobytes() != _opened(second).tobytes()  # each post its own
+
+    meta = _meta(out, "2026/08/first")
+    assert meta["og:image"] == URL + "first/card.png"
+    assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "630")
+    assert meta["og:image:alt"] == "워드프레스 7.1 출시와 새 편집기 · 릴리스 · 2026년 8월 20일 · 테스트 사이트"
+    feed = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert {i["url"]: i["image"] for i in feed["items"]} == {
+        URL + "first/": URL + "first/card.png",
+        URL + "second/": URL + "second/card.png",
+    }
+
+
+@needs_font
+def test_the_title_is_drawn_in_hangul_in_the_theme_colours(site, build_site):
+    site.post("first", ko={"title": "한글 제목", "translated": "2026-08-20"})
+    site.post("other", ko={"title": "한글 제묵", "translated": "2026-08-20"})  # one syllable differs
+    out = build_site(site.root)
+    image = _opened((out / "2026/08/first/card.png").read_bytes()).convert("RGB")
+    other = _opened((out / "2026/08/other/card.png").read_bytes()).convert("RGB")
+
+    def rgb(name: str) -> tuple[int, int, int]:
+        return Image.new("RGB", (1, 1), cards.COLOURS[name]).getpixel((0, 0))
+
+    assert image.getpixel((600, 8)) == rgb("accent")  # the top band
+    assert image.getpixel((5, 300)) == rgb("bg")
+    box = (cards.PAD, cards.TITLE_TOP, 1200 - cards.PAD, cards.TITLE_BOTTOM)
+    title = image.crop(box)
+    assert rgb("fg") in {c for _, c in title.getcolors(1 << 20)}  # text in the foreground colour
+    ink = title.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert ink is not None and ink[2] - ink[0] > 200  # five letters at 68 px, not nothing
+    # Boxes (tofu) would look the same for 목 and 묵; real glyphs differ.
+    assert other.crop(box).tobytes() != title.tobytes()
+    assert cards.missing(cards.find_fonts(load_config(site.root)[0]), "한글 제목") == []
+
+
+@needs_font
+def test_cards_are_byte_identical_between_builds_and_an_unchanged_build_draws_none(
+    site, build_site, tmp_path, monkeypatch
+):
+    site.post("first", ko={"title": "같은 제목은 같은 그림", "translated": "2026-08-20"})
+    one = tmp_path / "one"
+    build_site(site.root, "--output", str(one))
+    first = (one / "2026/08/first/card.png").read_bytes()
+
+    drawn: list[str] = []
+    real = cards.draw
+    monkeypatch.setattr(cards, "draw", lambda spec: drawn.append(spec.title) or real(spec))
+    # A clean build elsewhere with the kept drawings: same bytes, nothing drawn again.
+    two = tmp_path / "two"
+    build_site(site.root, "--output", str(two))
+    assert (two / "2026/08/first/card.png").read_bytes() == first
+    assert drawn == []
+    # With the drawings forgotten, drawing again gives the same bytes.
+    for kept in cards.cache_dir(load_config(site.root)[0]).iterdir():
+        kept.unlink()
+    three = tmp_path / "three"
+    build_site(site.root, "--output", str(three))
+    assert (three / "2026/08/first/card.png").read_bytes() == first
+    assert drawn == ["같은 제목은 같은 그림"]
+
+    # An incremental build after nothing changed makes no card; after a title edit, that card only.
+    result = build.build(site.root, build.BuildOptions(output=tmp_path / "three"))
+    assert (result.written, result.rendered) == (0, 0)
+    site.post("second", ko={"title": "새 글", "translated": "2026-08-21"})
+    build.build(site.root, build.BuildOptions(output=tmp_path / "three"))
+    assert drawn == ["같은 제목은 같은 그림", "새 글"]
+    site.post("first", ko={"title": "고친 제목", "translated": "2026-08-20"})
+    build.build(site.root, build.BuildOptions(output=tmp_path / "three"))
+    assert drawn == ["같은 제목은 같은 그림", "새 글", "고친 제목"]
+    # The kept drawing of the old title is removed; the two in use stay.
+    config = load_config(site.root)[0]
+    views = entries.post_views(config, content_mod.load(config)[0].posts, False)
+    digests = sorted(f"{cards.spec_of(config, v.post).digest}.png" for v in views)
+    assert sorted(p.name for p in cards.cache_dir(config).iterdir()) == digests and len(digests) == 2
+    assert (tmp_path / "three/2026/08/first/card.png").read_bytes() != first
+
+
+@needs_font
+def test_a_title_with_letters_the_font_lacks_falls_back_to_the_posts_image(site, build_site):
+    folder = site.post(
+        "emoji",
+        ko={
+            "title": "축하합니다 \U0001f389\U0001fae0",
+            "translated": "2026-08-20",
+            "body": "![사진](photo.png)\n\n본문.\n",
+        },
+    )
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    site.post("plain", ko={"title": "이미지 없는 글 \U0001fae0", "translated": "2026-08-20"})
+    out = build_site(site.root)
+    assert not (out / "2026/08/emoji/card.png").exists() and not (out / "2026/08/plain/card.png").exists()
+    meta = _meta(out, "2026/08/emoji")
+    assert (meta["og:image"], meta["og:image:alt"]) == (URL + "emoji/photo.png", "사진")
+    assert "og:image:width" not in meta
+    plain = _meta(out, "2026/08/plain")
+    assert plain["og:image"] == "https://example.org/kowp/static/images/og-default.png"
+    default = Image.open(cards.default_image(load_config(site.root)[0]).file)
+    assert (plain["og:image:width"], plain["og:image:height"]) == tuple(str(n) for n in default.size)
+    config = load_config(site.root)[0]
+    assert cards.missing(cards.find_fonts(config), "축하합니다 \U0001f389") == ["\U0001f389"]
+
+
+def test_a_post_folder_with_its_own_card_uses_it(site, build_site):
+    folder = site.post("own", ko={"title": "직접 만든 카드", "translated": "2026-08-20"})
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 418), "#123456").save(picture, format="PNG")
+    (folder / "card.png").write_bytes(picture.getvalue())
+    out = build_site(site.root)
+    assert (out / "2026/08/own/card.png").read_bytes() == picture.getvalue()  # copied, not drawn over
+    meta = _meta(out, "2026/08/own")
+    assert meta["og:image"] == URL + "own/card.png"
+    assert (meta["og:image:width"], meta["og:image:height"], meta["og:image:alt"]) == ("800", "418", "직접 만든 카드")
+
+
+def test_without_a_korean_font_the_build_says_so_once_and_draws_nothing(site, no_card_font, capsys):
+    for n in range(3):
+        site.post(f"post-{n}", ko={"title": f"{n}번째 글", "translated": "2026-08-20"})
+    assert main(["build", "--root", str(site.root)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("no Korean font for picture cards") == 1
+    assert list((site.root / "site").rglob("card.png")) == []
+    assert (
+        _meta(site.root / "site", "2026/08/post-0")["og:image"]
+        == "https://example.org/kowp/static/images/og-default.png"
+    )
+
+
+def test_card_font_must_be_a_file(site, capsys):
+    site.post("first", ko={"translated": "2026-08-20"})
+    site.config(extra='card_font = "fonts/missing.ttf"')
+    assert main(["build", "--root", str(site.root)]) == 1
+    err = capsys.readouterr().err
+    assert "pyproject.toml: 'card_font' 'fonts/missing.ttf' is not a font file" in err
+    assert "Traceback" not in err
+
+
+@needs_font
+def test_card_font_draws_with_the_configured_file(site, build_site):
+    fonts = cards._find_fonts(Path("/nonexistent"), "")
+    (site.root / "fonts").mkdir()
+    (site.root / "fonts/card.ttc").write_bytes(Path(fonts.regular).read_bytes())
+    site.config(extra='card_font = "fonts/card.ttc"')
+    site.post("first", ko={"title": "설정한 글꼴", "translated": "2026-08-20"})
+    config = load_config(site.root)[0]
+    assert cards.find_fonts(config) == cards.Fonts(str(site.root / "fonts/card.ttc"), str(site.root / "fonts/card.ttc"))
+    image = _opened((build_site(site.root) / "2026/08/first/card.png").read_bytes())
+    assert image.size == (1200, 630)
+
+
+@needs_font
+def test_the_bluesky_thumbnail_is_the_posts_card(site, monkeypatch):
+    from tests.syndicate_fakes import FakeBluesky
+
+    bluesky = FakeBluesky().start()
+    try:
+        monkeypatch.setenv("KOWP_BLUESKY_HANDLE", bluesky.handle_name)
+        monkeypatch.setenv("KOWP_BLUESKY_PASSWORD", bluesky.password)
+        monkeypatch.setenv("KOWP_BLUESKY_SERVICE", bluesky.url)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1787270400")  # 2026-08-21
+        site.post("first", ko={"title": "카드가 썸네일이 됩니다", "translated": "2026-08-20"})
+        assert main(["syndicate", "--root", str(site.root), "--target", "bluesky"]) == 0
+        out = build.build(site.root, build.BuildOptions()).output
+        card = (out / "2026/08/first/card.png").read_bytes()
+        assert [b for _, b in bluesky.blobs] == [card]
+        record = json.loads(bluesky.calls("POST", "/xrpc/com.atproto.repo.createRecord")[0].body)["record"]
+        assert record["embed"]["external"]["uri"] == _meta(out, "2026/08/first")["og:url"]
+    finally:
+        bluesky.stop()
+
+
+@needs_font
+def test_a_card_is_drawn_again_when_anything_it_shows_changes(site, build_site):
+    site.post("first", ko={"title": "바뀌는 카드", "translated": "2026-08-20"})
+    card = site.root / "site/2026/08/first/card.png"
+    build_site(site.root)
+    seen = [card.read_bytes()]
+
+    def changed() -> bytes:
+        build_site(site.root)
+        data = card.read_bytes()
+        assert data not in seen
+        seen.append(data)
+        return data
+
+    site.post("first", ko={"title": "바뀌는 카드", "translated": "2026-08-21"})  # the date
+    changed()
+    site.post("first", en={"categories": ("Community",)}, ko={"title": "바뀌는 카드", "translated": "2026-08-21"})
+    changed()
+    site.config(
+        raw=PYPROJECT.format(extra="").replace('title = "테스트 사이트"', 'title = "다른 사이트"')
+    )  # the site name
+    changed()
+    # A site theme's own stylesheet: its light accent colour paints the top band.
+    css = site.root / "themes/default/static/css/style.css"
+    css.parent.mkdir(parents=True)
+    css.write_text(":root {\n  --accent: #aa0000;\n}\n", encoding="utf-8")
+    image = _opened(changed()).convert("RGB")
+    assert image.getpixel((600, 8)) == (0xAA, 0, 0)
