@@ -29,6 +29,7 @@ from kowp_site.search.index import (
     file_names,
     index_files,
 )
+from kowp_site.search.patch import Previous, fresh, patched
 from kowp_site.site import cache
 
 if TYPE_CHECKING:
@@ -114,7 +115,20 @@ class LazyIndex:
         wanted = dict(zip(self.post_keys, records, strict=True))
         if wanted.keys() != known.keys():
             save_records(path, wanted)
-        return index_files(records, language)
+        # The previous build's shards, patched where posts changed (see kowp_site.search.patch).
+        paths, keys = [v.post.key.path for v in self.posts], list(self.post_keys)
+        kept_at = path.with_name(f"index-{language}-{self.cache_name[:16]}.marshal")
+        previous = Previous.load(kept_at)
+        made = patched(previous, language, paths, keys, records, known) if previous is not None else None
+        if made is None:
+            files = index_files(records, language)
+            kept = fresh(language, paths, keys, files)
+        else:
+            files, kept = made
+        if previous is None or (kept.paths, kept.keys) != (previous.paths, previous.keys):
+            kept.save(kept_at)
+            prune(kept_at.parent, "index-*.marshal")
+        return files
 
     def file(self, name: str) -> bytes:
         return self.files[name]
@@ -144,8 +158,18 @@ def save_records(path: Path, records: dict[str, Record]) -> None:
         f.write(marshal.dumps(records))
     os.chmod(f.name, 0o644)
     os.replace(f.name, path)
-    others = sorted(path.parent.glob("terms-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in others[KEEP_TERM_FILES:]:
+    prune(path.parent, "terms-*.marshal")
+
+
+def prune(folder: Path, pattern: str) -> None:
+    """Keep the newest :data:`KEEP_TERM_FILES` files of ``pattern`` in ``folder``."""
+    found = []
+    for candidate in folder.glob(pattern):
+        try:
+            found.append((candidate.stat().st_mtime_ns, candidate))
+        except OSError:  # another worker removed it meanwhile
+            continue
+    for _, old in sorted(found, reverse=True)[KEEP_TERM_FILES:]:
         old.unlink(missing_ok=True)
 
 

@@ -1,0 +1,78 @@
+"""A patched index is byte for byte the index a fresh build makes; a change it cannot patch says so."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kowp_site.search.index import index_files
+from kowp_site.search.patch import Previous, decode_weighted, encode_weighted, fresh, patched
+
+VOCAB = ["워드", "드프", "프레", "레스", "플러", "러그", "그인", "6.8", "gutenberg", "보안", "업데", "데이", "이트"]
+term_sets = st.dictionaries(st.sampled_from(VOCAB), st.integers(min_value=0, max_value=127), max_size=8)
+
+
+def record(terms: dict[str, int], length: int = 10):
+    names = sorted(terms)
+    return (length, "\n".join(names), bytes(terms[t] for t in names))
+
+
+def index(records):
+    return index_files(records, "ko")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.lists(term_sets, min_size=1, max_size=30),
+    edits=st.dictionaries(st.integers(min_value=0, max_value=29), term_sets, max_size=4),
+    added=st.lists(term_sets, max_size=4),
+)
+def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, start, edits, added):
+    records = [record(t, 5 + i) for i, t in enumerate(start)]
+    paths = [f"2026/01/p{i}" for i in range(len(records))]
+    keys = [f"k{i}" for i in range(len(records))]
+    previous = fresh("ko", paths, keys, index(records))
+    known = dict(zip(keys, records, strict=True))
+    new_records, new_keys = list(records), list(keys)
+    for i, terms in edits.items():
+        if i < len(new_records):
+            new_records[i], new_keys[i] = record(terms, 7), f"k{i}-edited"
+    for j, terms in enumerate(added):
+        new_records.append(record(terms, 3))
+        new_keys.append(f"new{j}")
+    new_paths = paths + [f"2026/02/n{j}" for j in range(len(added))]
+    made = patched(previous, "ko", new_paths, new_keys, new_records, known, max_share=1.0)  # a build stops at 0.2
+    expected = index(new_records)
+    if made is None:  # only when too much changed, or the shard count moved
+        changed = sum(1 for a, b in zip(keys, new_keys, strict=False) if a != b) + len(added)
+        assert changed > 0.2 * len(new_records) or len(previous.shards) != len(
+            fresh("ko", new_paths, new_keys, expected).shards
+        )
+        return
+    files, kept = made
+    assert files == expected
+    # What is kept patches the next change as well: a round trip through the file changes nothing.
+    path = tmp_path_factory.mktemp("kept") / "index.marshal"
+    kept.save(path)
+    assert Previous.load(path) == kept == fresh("ko", new_paths, new_keys, expected)
+
+
+def test_a_removed_redated_or_renumbered_post_is_built_afresh():
+    records = [record({"워드": 8, "보안": 9}), record({"워드": 16}), record({"보안": 8})]
+    paths, keys = ["a", "b", "c"], ["ka", "kb", "kc"]
+    previous = fresh("ko", paths, keys, index(records))
+    known = dict(zip(keys, records, strict=True))
+    assert patched(previous, "ko", ["a", "c"], ["ka", "kc"], [records[0], records[2]], known) is None  # removed
+    assert (
+        patched(previous, "ko", ["b", "a", "c"], ["kb", "ka", "kc"], [records[1], records[0], records[2]], known)
+        is None
+    )
+    assert patched(previous, "ja", paths, keys, records, known) is None  # another language
+    # An edit whose old terms are not known (a damaged terms file) cannot be patched either.
+    assert patched(previous, "ko", paths, ["ka", "kb2", "kc"], records, {}) is None
+
+
+def test_postings_round_trip_through_their_characters():
+    postings = [(0, "a"), (1, "b"), (40, "c"), (5000, "d")]
+    assert decode_weighted(encode_weighted(postings)) == postings
+    assert decode_weighted("") == []
