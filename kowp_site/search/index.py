@@ -109,10 +109,9 @@ def encode_postings(postings: Iterable[tuple[int, int, int]]) -> str:
     return "".join(out)
 
 
-def decode_postings(text: str) -> list[tuple[int, int, int]]:
-    """The postings string -> (document, tf level's frequency, flags)."""
-    found, doc, gap = [], -1, 0
-    i = 0
+def decode_weighted(text: str) -> list[tuple[int, str]]:
+    """A postings string -> (document, weight character) pairs: the inverse of :func:`encode_weighted`."""
+    found, doc, gap, i = [], -1, 0, 0
     while i < len(text):
         v = _DECODE[text[i]]
         i += 1
@@ -121,8 +120,16 @@ def decode_postings(text: str) -> list[tuple[int, int, int]]:
             continue
         doc += gap * 32 + v + 1
         gap = 0
-        w = _DECODE[text[i]]
+        found.append((doc, text[i]))
         i += 1
+    return found
+
+
+def decode_postings(text: str) -> list[tuple[int, int, int]]:
+    """The postings string -> (document, tf level's frequency, flags)."""
+    found = []
+    for doc, char in decode_weighted(text):
+        w = _DECODE[char]
         found.append((doc, TF_LEVELS[w >> 3], w & 7))
     return found
 

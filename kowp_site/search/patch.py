@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kowp_site.search.index import (
-    _DECODE,
     _WEIGHT,
     ALPHABET,
     CHUNK,
     FORMAT,
     Record,
+    decode_weighted,
     dumps,
     encode_number,
     shard_count,
@@ -66,22 +66,6 @@ class Previous:
 
 def gap_code(gap: int) -> str:
     return ALPHABET[gap] if gap < 32 else encode_number(gap)
-
-
-def decode_weighted(text: str) -> list[tuple[int, str]]:
-    """A postings string -> (document, weight character) pairs: the inverse of :func:`encode_weighted`."""
-    found, doc, gap, i = [], -1, 0, 0
-    while i < len(text):
-        v = _DECODE[text[i]]
-        i += 1
-        if v >= 32:
-            gap = gap * 32 + v - 32
-            continue
-        doc += gap * 32 + v + 1
-        gap = 0
-        found.append((doc, text[i]))
-        i += 1
-    return found
 
 
 def encode_weighted(postings: list[tuple[int, str]]) -> str:

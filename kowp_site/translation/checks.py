@@ -146,36 +146,28 @@ class Checker:
 
     def hangul(self, post: Post, doc: mdscan.Doc) -> list[Finding]:
         share = korean.hangul_share(doc)
-        threshold = self.config.check.hangul_threshold
-        if share.value >= threshold:
-            return []
-        first = next((doc.line_of(t) for t in doc.tokens if t.type == "inline"), doc.body_offset + 1)
-        return [
-            Finding(
-                "hangul",
-                self.where(doc.path),
-                first,
-                f"the body is still mostly English: {share.value:.0%} Hangul among letters "
-                f"(at least {threshold:.0%} expected for a published post)",
-                "translate the body, or set status: draft until it is done",
-            )
-        ]
+        return self.share_finding(
+            "hangul", doc, share.value, "Hangul among letters", self.config.check.hangul_threshold
+        )
 
     def script(self, doc: mdscan.Doc) -> list[Finding]:
         """The Hangul rule for any language the script test knows (see :mod:`scripts`)."""
         if not scripts.supported(self.language):
             return []
         share = scripts.script_share(doc, self.language)
-        threshold = self.config.check.script_threshold
-        if share.value >= threshold:
+        return self.share_finding("script", doc, share.value, share.unit, self.config.check.script_threshold)
+
+    def share_finding(self, check: str, doc: mdscan.Doc, value: float, unit: str, threshold: float) -> list[Finding]:
+        """A finding when less than ``threshold`` of a published body is in the site's language."""
+        if value >= threshold:
             return []
         first = next((doc.line_of(t) for t in doc.tokens if t.type == "inline"), doc.body_offset + 1)
         return [
             Finding(
-                "script",
+                check,
                 self.where(doc.path),
                 first,
-                f"the body is still mostly English: {share.value:.0%} {share.unit} "
+                f"the body is still mostly English: {value:.0%} {unit} "
                 f"(at least {threshold:.0%} expected for a published post)",
                 "translate the body, or set status: draft until it is done",
             )

@@ -38,14 +38,10 @@ def _is_name_list(text: str) -> bool:
     return len(items) >= 5 and sum(1 for x in items if len(x.split()) <= 3) >= 0.8 * len(items)
 
 
-def hangul_share(doc: Doc) -> Share:
-    """Hangul among the letters of the body's prose.
-
-    Ignored: code, URLs and domains, raw HTML, comma-separated name lists, and Latin words that
-    start with a capital letter (product and people's names: WordPress, Gutenberg, Dinah). So
-    English prose counts fully, and a Korean text with many names still passes.
-    """
-    hangul = latin = 0
+def prose(doc: Doc) -> list[str]:
+    """The body's running text, one string per paragraph, heading or item: no code, addresses and
+    domains, raw HTML, autolinks or comma-separated lists of names."""
+    found = []
     for tok in doc.tokens:
         if tok.type != "inline" or not tok.children:
             continue
@@ -61,10 +57,21 @@ def hangul_share(doc: Doc) -> Share:
             elif child.type in ("softbreak", "hardbreak"):
                 parts.append(" ")
         text = URL_RE.sub(" ", "".join(parts))
-        if _is_name_list(text):
-            continue
-        hangul += len(HANGUL_RE.findall(text))
-        latin += sum(len(w) for w in LATIN_WORD_RE.findall(text) if w[0].islower())
+        if not _is_name_list(text):
+            found.append(text)
+    return found
+
+
+def hangul_share(doc: Doc) -> Share:
+    """Hangul among the letters of the body's prose (see :func:`prose`).
+
+    Latin words that start with a capital letter (product and people's names: WordPress,
+    Gutenberg, Dinah) do not count. So English prose counts fully, and a Korean text with many
+    names still passes.
+    """
+    texts = prose(doc)
+    hangul = sum(len(HANGUL_RE.findall(text)) for text in texts)
+    latin = sum(len(w) for text in texts for w in LATIN_WORD_RE.findall(text) if w[0].islower())
     return Share(hangul, latin)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kowp_site.translation.korean import URL_RE, _is_name_list
+from kowp_site.translation.korean import prose
 from kowp_site.translation.mdscan import Doc
 
 # Letters of each language's own script (ranges of Unicode blocks).
@@ -213,29 +213,6 @@ class Share:
 def supported(language: str) -> bool:
     """Whether the script test knows ``language`` (other languages skip it)."""
     return language in SCRIPT_LETTERS or (language in COMMON_WORDS and language != "en")
-
-
-def prose(doc: Doc) -> list[str]:
-    """The body's running text: no code, addresses, raw HTML, autolinks or lists of names."""
-    found = []
-    for tok in doc.tokens:
-        if tok.type != "inline" or not tok.children:
-            continue
-        parts: list[str] = []
-        in_autolink = False
-        for child in tok.children:
-            if child.type == "link_open" and child.markup == "autolink":
-                in_autolink = True
-            elif child.type == "link_close":
-                in_autolink = False
-            elif (child.type == "text" and not in_autolink) or child.type == "image":
-                parts.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                parts.append(" ")
-        text = URL_RE.sub(" ", "".join(parts))
-        if not _is_name_list(text):
-            found.append(text)
-    return found
 
 
 def script_share(doc: Doc, language: str) -> Share:
