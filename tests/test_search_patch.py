@@ -31,7 +31,7 @@ def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, st
     records = [record(t, 5 + i) for i, t in enumerate(start)]
     paths = [f"2026/01/p{i}" for i in range(len(records))]
     keys = [f"k{i}" for i in range(len(records))]
-    previous = fresh("ko", paths, keys, index(records))
+    previous = fresh("ko", paths, keys, index(records), records)
     known = dict(zip(keys, records, strict=True))
     new_records, new_keys = list(records), list(keys)
     for i, terms in edits.items():
@@ -46,7 +46,7 @@ def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, st
     if made is None:  # only when too much changed, or the shard count moved
         changed = sum(1 for a, b in zip(keys, new_keys, strict=False) if a != b) + len(added)
         assert changed > 0.2 * len(new_records) or len(previous.shards) != len(
-            fresh("ko", new_paths, new_keys, expected).shards
+            fresh("ko", new_paths, new_keys, expected, new_records).shards
         )
         return
     files, kept = made
@@ -54,13 +54,13 @@ def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, st
     # What is kept patches the next change as well: a round trip through the file changes nothing.
     path = tmp_path_factory.mktemp("kept") / "index.marshal"
     kept.save(path)
-    assert Previous.load(path) == kept == fresh("ko", new_paths, new_keys, expected)
+    assert Previous.load(path) == kept == fresh("ko", new_paths, new_keys, expected, new_records)
 
 
 def test_a_removed_redated_or_renumbered_post_is_built_afresh():
     records = [record({"워드": 8, "보안": 9}), record({"워드": 16}), record({"보안": 8})]
     paths, keys = ["a", "b", "c"], ["ka", "kb", "kc"]
-    previous = fresh("ko", paths, keys, index(records))
+    previous = fresh("ko", paths, keys, index(records), records)
     known = dict(zip(keys, records, strict=True))
     assert patched(previous, "ko", ["a", "c"], ["ka", "kc"], [records[0], records[2]], known) is None  # removed
     assert (

@@ -229,3 +229,34 @@ def test_timings_say_where_a_rebuild_went_from_save_to_reload(site, capsys):
         assert "timings:" not in capsys.readouterr().err
     finally:
         quiet.close()
+
+
+def test_previews_draw_no_picture_cards_and_a_site_may_turn_them_off(site, tmp_path):
+    """Cards cost a font render per post: serve shows its first page without them, and cards = false
+    turns them off for a site (link previews fall back to the post's image or the default one)."""
+    site.post("hello")
+    server = serve.start(site.root, port=0)
+    try:
+        assert not (serve.serve_folder(site.root) / "2026/08/hello/card.png").exists()
+        assert server.options.cards is False
+    finally:
+        server.close()
+    result = build(site.root, BuildOptions())
+    page = lxml.html.fromstring((result.output / "2026/08/hello/index.html").read_bytes())
+    from kowp_site.site import cards
+
+    if cards.find_fonts(serve_config(site.root)) is not None:  # a machine with a Korean font draws them
+        assert (result.output / "2026/08/hello/card.png").is_file()
+        assert page.xpath("string(//meta[@property='og:image']/@content)").endswith("/2026/08/hello/card.png")
+    site.config(extra="cards = false")
+    off = build(site.root, BuildOptions(output=tmp_path / "off"))
+    assert not (off.output / "2026/08/hello/card.png").exists()
+    page = lxml.html.fromstring((off.output / "2026/08/hello/index.html").read_bytes())
+    assert page.xpath("string(//meta[@property='og:image']/@content)").endswith("static/images/og-default.png")
+    assert off.warnings == []  # no "no Korean font" warning for cards that are off
+
+
+def serve_config(root):
+    from kowp_site.site import config as config_mod
+
+    return config_mod.load(root)[0]

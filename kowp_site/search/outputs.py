@@ -122,7 +122,7 @@ class LazyIndex:
         made = patched(previous, language, paths, keys, records, known) if previous is not None else None
         if made is None:
             files = index_files(records, language)
-            kept = fresh(language, paths, keys, files)
+            kept = fresh(language, paths, keys, files, records)
         else:
             files, kept = made
         if previous is None or (kept.paths, kept.keys) != (previous.paths, previous.keys):

@@ -88,18 +88,19 @@ def weights(record: Record) -> dict[str, int]:
     return dict(zip(terms.split("\n"), ws, strict=True)) if terms else {}
 
 
-def fresh(language: str, paths: list[str], keys: list[str], files: dict[str, bytes]) -> Previous:
-    """What to keep of a fresh build's shard files (their terms, postings and last documents)."""
+def fresh(language: str, paths: list[str], keys: list[str], files: dict[str, bytes], records: list[Record]) -> Previous:
+    """What to keep of a fresh build's shard files: their terms and postings, and each term's last document."""
     import json
 
-    shards, dumped, last = [], [], {}
+    shards, dumped = [], []
     for n in range(shard_count(len(paths))):
         data = files[f"index/{n}.json"]
-        shard = json.loads(data)
-        shards.append(shard)
+        shards.append(json.loads(data))
         dumped.append(data)
-        for term, postings in shard.items():
-            last[term] = decode_weighted(postings)[-1][0]
+    last: dict[str, int] = {}
+    for number, (_, terms, _) in enumerate(records):  # numbers ascend: the last one written wins
+        if terms:
+            last.update(dict.fromkeys(terms.split("\n"), number))
     return Previous(language, list(paths), list(keys), shards, last, dumped)
 
 

@@ -58,6 +58,7 @@ class BuildOptions:
     strict: bool = False
     base_url: str | None = None
     extra_head: str = ""  # markup injected into every page's <head>; only `serve` uses it
+    cards: bool = True  # False: draw no picture cards whatever the configuration says (serve previews)
     progress: Progress | None = field(default=None, compare=False)  # told about long phases
 
 
@@ -84,8 +85,10 @@ def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[
 
 
 def load_config(root: Path, options: BuildOptions) -> tuple[Config, list[Problem]]:
-    overrides = {"base_url": options.base_url} if options.base_url else None
-    return config_mod.load(root, strict=options.strict, overrides=overrides)
+    overrides: dict[str, object] = {"base_url": options.base_url} if options.base_url else {}
+    if not options.cards:
+        overrides["cards"] = False
+    return config_mod.load(root, strict=options.strict, overrides=overrides or None)
 
 
 def checked(problems: Sequence[Problem], strict: bool) -> list[Problem]:

@@ -134,6 +134,8 @@ class Spec:
 def find_fonts(config: Config) -> Fonts | None:
     """The card fonts: ``card_font`` (one file for everything), else the first pair found on the
     machine, else None. A ``card_font`` that is not a file is a configuration error."""
+    if not config.cards:  # turned off (serve previews, or a site that wants none): nothing is drawn
+        return None
     return _find_fonts(config.root, config.card_font)
 
 
@@ -182,7 +184,7 @@ def signature(config: Config) -> tuple[object, ...]:
 
 def warnings(config: Config) -> list[Problem]:
     """The build's one warning when no Korean font is found."""
-    if find_fonts(config) is not None:
+    if not config.cards or find_fonts(config) is not None:
         return []
     return [
         Problem(

@@ -97,6 +97,7 @@ class Config:
     syndication: SyndicationConfig = SyndicationConfig()
     tm: bool = True
     card_font: str = ""
+    cards: bool = True
     accounts: AccountsConfig = AccountsConfig()
 
     # Derived values, filled by load().
@@ -289,6 +290,7 @@ SCHEMA: dict[str, Option] = {
     "check": Option(dict, "Settings of `kowp-site check` (see the check table)."),
     "syndication": Option(dict, "Settings of `kowp-site syndicate` (see the syndication table)."),
     "tm": Option(bool, "Translation memory: fill new stubs from published translations; false turns it off."),
+    "cards": Option(bool, "Draw a picture card (og:image) for every published post; false uses each post's image."),
     "card_font": Option(
         str, "Font file for picture cards (relative to the site root); default: Noto Sans CJK/KR found on the machine."
     ),

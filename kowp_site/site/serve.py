@@ -220,7 +220,11 @@ def start(
     bound_host, bound_port = httpd.server_address[:2]
     shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
     options = BuildOptions(
-        drafts=drafts, output=folder, base_url=f"http://{shown_host}:{bound_port}/", extra_head=RELOAD_SCRIPT
+        drafts=drafts,
+        output=folder,
+        base_url=f"http://{shown_host}:{bound_port}/",
+        extra_head=RELOAD_SCRIPT,
+        cards=False,  # a preview needs no link-preview pictures; drawing them would delay the first page
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
     server = Server(root, options, httpd, state, thread, timings=timings)
