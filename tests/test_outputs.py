@@ -102,3 +102,16 @@ def test_post_pages_read_their_post_and_both_neighbours_in_order(site):
         "2026/08/post-2/index.html": ("2026/08/post-2", "2026/08/post-1", "2026/08/post-3"),
         "2026/08/post-1/index.html": ("2026/08/post-1", "", "2026/08/post-2"),
     }
+
+
+def test_what_an_output_does_not_read_is_an_empty_part_and_a_long_list_is_hashed_once():
+    only_posts = Output("p", b"", Reads(posts=("2026/08/a",)))
+    assert KEYS.key(only_posts) == hash_text("site key ü", "p", (), ["digest-a"], (), ())
+    many = [f"2026/08/p{i}" for i in range(100)]
+    keys = Keys("s", {name: f"d{i}" for i, name in enumerate(many)})
+    first = keys.key(Output("search/index/0.json", b"", Reads(posts=many)))
+    assert first == hash_text("s", "search/index/0.json", (), hash_text("posts", [f"d{i}" for i in range(100)]), (), ())
+    # The same list object is looked up once; an equal list built anew gives the same key.
+    assert keys.key(Output("search/index/0.json", b"", Reads(posts=list(many)))) == first
+    changed = Keys("s", {**keys.posts, "2026/08/p99": "new"})
+    assert changed.key(Output("search/index/0.json", b"", Reads(posts=many))) != first

@@ -67,14 +67,15 @@ class Keys:
         reads = output.reads
         if reads is None:
             raise ValueError(f"{output.path} declares no inputs: it has no key")
-        return cache.hash_more(
+        names, posts = reads.posts, self.posts
+        return cache.hash_more(  # thousands of calls a build: the common case (a few posts read whole) inline
             cache.hashed_prefix(self.site).copy(),
             (
                 output.path,
                 reads.values,
-                self.digests(reads.posts, "posts"),
-                self.digests(reads.light, "light"),
-                self.digests(reads.entries, "entries"),
+                [posts.get(p, "") for p in names] if len(names) <= LONG else self.digests(names, "posts"),
+                self.digests(reads.light, "light") if reads.light else (),
+                self.digests(reads.entries, "entries") if reads.entries else (),
             ),
         )
 
