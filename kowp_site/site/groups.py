@@ -171,22 +171,23 @@ def archive(data: SiteData) -> Iterator[Output]:
 
 
 def progress_pages(data: SiteData) -> Iterator[Output]:
-    """/translate/ and /contributors/: every post folder's front matter (light), and content warnings."""
+    """/translate/ and /contributors/: every post's front matter (light), the stubs' files, content warnings."""
     dates = data.templates.env.globals.get("source_changed")
     if callable(getattr(dates, "load", None)) and any(v.outdated and v.status == "published" for v in data.views):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
-    from kowp_site.translation.memory import shares
-
-    # How much of each stub the translation memory filled, read from the stubs' markers.
-    pretranslated = shares(data.content.posts) if data.config.tm else {}
     every_post = [p.key.path for p in data.content.posts]  # in the scan's (sorted) order
-    reads = Reads(light=every_post, values=(tuple(data.content.warnings), sorted(pretranslated.items())))
+    # The translation memory's share of each stub is read from the stubs' files when the pages are
+    # made; the pages read those posts' files (their digest), not only their front matter.
+    stubs = [p.key.path for p in data.content.posts if p.status != "published"] if data.config.tm else []
+    reads = Reads(posts=stubs, light=every_post, values=(tuple(data.content.warnings),))
     made: dict[str, str] = {}
 
     def page(path: str) -> str:
         if not made:
             from kowp_site.translation import progress  # imported only when the progress pages are made
+            from kowp_site.translation.memory import shares
 
+            pretranslated = shares(data.content.posts) if data.config.tm else {}
             made.update(progress.progress_pages(data.config, data.content, data.templates, pretranslated))
         return made[path]
 
