@@ -15,9 +15,9 @@ Three steps, in the build's one direction:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
-import os
 import re
 import warnings
 from collections.abc import Mapping
@@ -154,11 +154,8 @@ def variant_bytes(source: Path, info: ImageInfo, width: int, fmt: str, cache_dir
         options = {"PNG": {"optimize": True}, "JPEG": {"quality": 82, "optimize": True}, "WEBP": {"quality": 80}}
         small.save(out, fmt, **options[fmt])  # no metadata is copied: the same source gives the same bytes
     data = out.getvalue()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        temp.write_bytes(data)
-        os.replace(temp, cached)
-    except OSError:
-        pass  # the cache is an optimisation only
+    from kowp_site.site.cache import write_atomic
+
+    with contextlib.suppress(OSError):  # the cache is an optimisation only
+        write_atomic(cached, data)
     return data
