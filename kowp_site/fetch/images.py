@@ -20,12 +20,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from kowp_site.errors import KowpError
 from kowp_site.site.config import Config
+
+if TYPE_CHECKING:
+    from kowp_site.fetch.importer import Converted
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # largest image accepted, after decoding
 _MD_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(<?(https?://[^\s)>]+)>?((?:\s+\"[^\"]*\")?)\)")
@@ -117,7 +121,7 @@ def keep_images(
     """Download the images of one post (see the module docstring); ``get`` is ``Http.get``."""
     outcome = Outcome()
     taken: set[str] = {"en.md", f"{config.language}.md"}
-    allow = partial_allow(config.image_hosts)
+    allow = partial(allowed_host, hosts=config.image_hosts)
     fetched: dict[str, str] = {}  # address -> file name: each original once
     for url in image_urls(markdown):
         if not allow(url):
@@ -189,10 +193,6 @@ def fetch_one(
     return name, data, {"etag": reply.etag, "last_modified": reply.last_modified, "file": name}
 
 
-def partial_allow(hosts: tuple[str, ...]) -> Callable[[str], bool]:
-    return lambda url: allowed_host(url, hosts)
-
-
 def rewrite(markdown: str, outcome: Outcome) -> str:
     """``markdown`` with kept images pointing at their files and refused ones as plain links."""
 
@@ -225,17 +225,17 @@ def rewrite(markdown: str, outcome: Outcome) -> str:
     return _LINK_TARGET.sub(link, text) if outcome.originals else text
 
 
-def localized(converted: object, outcome: Outcome) -> object:
+def localized(converted: Converted, outcome: Outcome) -> Converted:
     """A converted post (importer.Converted) whose en.md and stub use the kept files; the stub's
     source_hash follows the new en.md."""
     from kowp_site.site.content import sha256_bytes
 
     if not outcome.local and not outcome.refused:
         return converted
-    source = rewrite(converted.source.decode("utf-8"), outcome).encode("utf-8")  # type: ignore[attr-defined]
-    stub = rewrite(converted.stub.decode("utf-8"), outcome).encode("utf-8")  # type: ignore[attr-defined]
+    source = rewrite(converted.source.decode("utf-8"), outcome).encode("utf-8")
+    stub = rewrite(converted.stub.decode("utf-8"), outcome).encode("utf-8")
     stub = _HASH.sub(b"source_hash: " + sha256_bytes(source).encode(), stub, count=1)
-    return dataclasses.replace(converted, source=source, stub=stub)  # type: ignore[type-var]
+    return dataclasses.replace(converted, source=source, stub=stub)
 
 
 @dataclass
