@@ -73,6 +73,7 @@ class BuildResult:
     written: int = 0  # files created or replaced by this build
     removed: int = 0  # files of the previous build that are no longer produced
     rendered: int = 0  # outputs rendered again because something they depend on changed
+    changed: tuple[str, ...] | None = None  # output paths written or removed; None: a fresh folder (all)
 
 
 def load_site(root: Path, options: BuildOptions) -> tuple[Config, Content, list[Problem]]:
@@ -133,6 +134,19 @@ def render_site(
     called only when a template reads a view's ``html`` or a feed carries the post. Compiled
     templates are kept in ``bytecode`` (a folder) when given.
     """
+    return declare(site_data(config, content, views, options, keys, full, bytecode), keys)
+
+
+def site_data(
+    config: Config,
+    content: Content,
+    views: Sequence[render.PostView],
+    options: BuildOptions,
+    keys: Keys | None = None,
+    full: Callable[[render.PostView], render.PostView] | None = None,
+    bytecode: Path | None = None,
+) -> groups.SiteData:
+    """What every group reads, with the build's templates (see :func:`render_site`)."""
     from kowp_site.site import render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
@@ -153,6 +167,11 @@ def render_site(
         keys.posts if keys is not None else {},
     )
     groups.attach_bodies(data)
+    return data
+
+
+def declare(data: groups.SiteData, keys: Keys | None) -> OutputSet:
+    """The outputs of every group of :data:`GROUPS`, deferred with their derived key when ``keys``."""
     out = OutputSet()
     for group in GROUPS:
         for output in group(data):
@@ -167,6 +186,7 @@ class Session:
 
     posts: cache.PostCache | None = None
     manifests: dict[Path, cache.Manifest] = field(default_factory=dict)
+    last: groups.SiteData | None = None  # what the last good build's pages were made from (serve's quick page)
 
 
 def build(root: Path, options: BuildOptions, session: Session | None = None) -> BuildResult:
@@ -225,7 +245,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         if session is not None:
             session.manifests[dest] = manifest
         files, posts, pages, stored = manifest.summary
-        return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total())
+        return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
 
     posts_cache = open_post_cache(config, tool, session)
     clock.phase("cache")
@@ -246,9 +266,10 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
         {path: e.card for path, e in by_key.items()},
         {path: e.view_card for path, e in by_key.items()},
     )
-    outputs = render_site(
+    data = site_data(
         config, content, views, options, keys, WholeViews(config, found, posts_cache), posts_cache.dir / "templates"
     )
+    outputs = declare(data, keys)
     result = BuildResult(dest, len(outputs), len(views), len(content.pages), warnings + found_warnings, clock.timings)
     records = write_outputs(config, outputs, dest, manifest, result, options.progress, clock)
     if posts_cache.bodies.dirty:  # bodies made again for outputs (the cache had lost them)
@@ -258,6 +279,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     cards.prune(config)  # kept card drawings no output of this build uses
     if session is not None:
         session.manifests[dest] = cache.Manifest(inputs, records, summary)
+        session.last = data
     clock.phase("write")
     clock.total()
     return result
@@ -307,6 +329,7 @@ def write_outputs(
     if changes is not None:
         write_changes(dest, changes.changed, changes.stale, lambda: cache.forget_manifest(config, dest))
         result.written, result.removed, result.rendered = len(changes.changed), len(changes.stale), changes.rendered
+        result.changed = (*sorted(changes.changed), *changes.stale)
         return changes.records
     # First build here: every output into a fresh folder, deferred ones made (and written) by workers.
     with Staging(dest) as staging:

@@ -4,6 +4,10 @@ Only used by the serve command. The preview goes to ``.kowp-cache/serve/site`` (
 built with drafts by default and with a small script in every page's ``<head>`` that listens to
 ``/__kowp/events`` (Server-Sent Events): ``reload`` after a good rebuild, ``problem`` with the
 messages when a rebuild fails. The last good site stays served while content has errors.
+
+A saved post's own page is made and sent first (:mod:`kowp_site.site.preview`), before the whole
+incremental rebuild; each ``reload`` names the pages that changed, and a page reloads only when it
+is one of them (or when a style sheet, script or picture changed).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -19,8 +23,10 @@ from pathlib import Path
 
 from kowp_site import ui
 from kowp_site.errors import KowpError, ProblemsError
+from kowp_site.site import cache, preview
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
+from kowp_site.site.output import Record, digest, guard_destination, write_changes
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0
@@ -38,7 +44,10 @@ RELOAD_SCRIPT = """<script>(() => {
     box.textContent = "kowp-site: 빌드 오류 (build failed) — 고치고 저장하면 다시 빌드합니다.\\n\\n" + text;
   };
   const events = new EventSource("/__kowp/events");
-  events.addEventListener("reload", () => location.reload());
+  events.addEventListener("reload", (e) => {
+    const paths = JSON.parse(e.data).paths;
+    if (!paths || paths.includes(location.pathname)) location.reload();
+  });
   events.addEventListener("problem", (e) => show(JSON.parse(e.data).message));
 })();</script>"""
 
@@ -54,13 +63,15 @@ class LiveState:
 
     version: int = 0
     problem: str = ""  # messages of the failed build, "" after a good one
+    paths: tuple[str, ...] | None = None  # the pages the last reload is for; None: every page
     stopping: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
 
-    def publish(self, problem: str = "") -> None:
+    def publish(self, problem: str = "", paths: Sequence[str] | None = None) -> None:
         with self.changed:
             self.version += 1
             self.problem = problem
+            self.paths = tuple(paths) if paths is not None else None
             self.changed.notify_all()
 
     def stop(self) -> None:
@@ -133,7 +144,25 @@ def event(state: LiveState) -> bytes:
     if state.problem:
         data = json.dumps({"version": state.version, "message": state.problem}, ensure_ascii=False)
         return f"event: problem\ndata: {data}\n\n".encode()
-    return f"event: reload\ndata: {state.version}\n\n".encode()
+    paths = list(state.paths) if state.paths is not None else None
+    return f"event: reload\ndata: {json.dumps({'version': state.version, 'paths': paths})}\n\n".encode()
+
+
+# Outputs whose change a shown page must load again; others (feeds, search shards) it does not show.
+RELOAD_ALL_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".ico", ".woff", ".woff2")
+
+
+def page_addresses(changed: Sequence[str] | None) -> list[str] | None:
+    """The addresses a reload is for, from a build's changed output paths; None: every page."""
+    if changed is None or any(path.endswith(RELOAD_ALL_SUFFIXES) for path in changed):
+        return None
+    found = []
+    for path in changed:
+        if path.endswith(".html"):
+            found.append("/" + path)
+            if path == "index.html" or path.endswith("/index.html"):
+                found.append("/" + path[: -len("index.html")])
+    return found
 
 
 def problem_text(exc: KowpError) -> str:
@@ -153,18 +182,23 @@ class Server:
     thread: threading.Thread
     session: Session = field(default_factory=Session)  # posts and manifest kept in memory between builds
     timings: bool = False  # print where the time of each rebuild went (serve --timings)
+    quick: preview.QuickPages = field(default_factory=preview.QuickPages)
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/"
 
-    def rebuild(self, saved_at: float | None = None) -> BuildResult | None:
+    def rebuild(self, saved_at: float | None = None, changes: Iterable[Path] = ()) -> BuildResult | None:
         """Build into the preview; publish reload or the problem. Returns None when the build failed.
 
-        ``saved_at``: when the newest changed file was written (``time.time()``), for ``--timings``.
+        ``changes``: the files saved since the last build; when they are one post's Markdown, its
+        page is written and sent first. ``saved_at``: when the newest of them was written
+        (``time.time()``), for ``--timings``.
         """
         began = time.time()
+        quick = self.quick_page(changes)
+        page_sent = time.time() if quick else None
         started = time.perf_counter()
         try:
             result = build(self.root, self.options, self.session)
@@ -179,10 +213,36 @@ class Server:
             f"built {result.posts} posts in {time.perf_counter() - started:.2f}s: "
             f"{result.written} files written, {result.removed} removed"
         )
-        self.state.publish()
+        self.state.publish(paths=None if self.state.problem else page_addresses(result.changed))
         if self.timings:
-            ui.info(timing_line(result, saved_at, began, time.time()))
+            ui.info(timing_line(result, saved_at, began, time.time(), page_sent))
         return result
+
+    def quick_page(self, changes: Iterable[Path]) -> str | None:
+        """Write and announce the saved post's page before the build (see :mod:`kowp_site.site.preview`).
+
+        Returns its output path, or None when the change is not one shown post's text.
+        """
+        last = self.session.last
+        if last is None or self.state.problem:
+            return None
+        found = preview.changed_post(self.root, last.config.language, changes)
+        dest = guard_destination(self.options.output or self.root / "site", self.root)
+        manifest = self.session.manifests.get(dest)
+        if found is None or manifest is None:
+            return None
+        try:
+            page = self.quick.make(last, *found)
+        except (KowpError, OSError):
+            return None  # the build that follows reports it
+        if page is None:
+            return None
+        write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest))
+        # The build compares with what is on disk now: it writes the page again only if it differs.
+        records = {**manifest.records, page.path: Record("", digest(page.data))}
+        self.session.manifests[dest] = cache.Manifest("", records, manifest.summary)
+        self.state.publish(paths=page_addresses([page.path]))
+        return page.path
 
     def close(self) -> None:
         self.state.stop()
@@ -191,17 +251,25 @@ class Server:
         self.thread.join(timeout=5)
 
 
-def timing_line(result: BuildResult, saved_at: float | None, began: float, published: float) -> str:
-    """Where a rebuild's time went, from the save to the reload event (``serve --timings``)."""
+def timing_line(
+    result: BuildResult, saved_at: float | None, began: float, published: float, page_sent: float | None = None
+) -> str:
+    """Where a rebuild's time went, from the save to the reload event (``serve --timings``).
+
+    ``page_sent``: when the saved post's own page was sent ahead of the build, if it was.
+    """
     ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
     phases = ", ".join(f"{name} {ms(s)}" for name, s in result.timings.items() if name != "total")
     parts = []
+    if saved_at is not None and page_sent is not None:
+        parts.append(f"save -> page {ms(page_sent - saved_at)}: its page made and sent in {ms(page_sent - began)}")
     if saved_at is not None:
         parts.append(
             f"save -> reload {ms(published - saved_at)}: waiting for the save to settle {ms(began - saved_at)}"
         )
     parts.append(f"build {ms(result.timings.get('total', published - began))} ({phases})")
-    parts.append(f"reload sent {ms(published - began - result.timings.get('total', 0.0))} after")
+    build_began = page_sent if page_sent is not None else began
+    parts.append(f"reload sent {ms(published - build_began - result.timings.get('total', 0.0))} after")
     return "timings: " + "; ".join(parts)
 
 
@@ -248,21 +316,28 @@ def relevant(root: Path) -> Callable[[object, str], bool]:
     return check
 
 
+# How long the watcher waits for more changes after one before it rebuilds: an editor's save
+# (a temporary file, then a rename) takes a few milliseconds.
+WATCH_STEP_MS = 20
+
+
 def watch(server: Server, stop: threading.Event) -> None:
     """Rebuild after every batch of changes until ``stop`` is set (Ctrl-C sets it in run)."""
+    from watchfiles import Change
     from watchfiles import watch as watch_files
 
-    for _changes in watch_files(
+    for changes in watch_files(
         *watch_paths(server.root),
         watch_filter=relevant(server.root),
         stop_event=stop,
         debounce=150,
-        step=50,
+        step=WATCH_STEP_MS,
         rust_timeout=500,
         yield_on_timeout=False,
         raise_interrupt=False,
     ):
-        server.rebuild(saved_at=newest_change(_changes))
+        saved = [] if any(c == Change.deleted for c, _ in changes) else [Path(p) for _, p in changes]
+        server.rebuild(saved_at=newest_change(changes), changes=saved)
 
 
 def newest_change(changes: set[tuple[object, str]]) -> float | None:

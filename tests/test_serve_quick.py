@@ -1,0 +1,207 @@
+"""serve sends a saved post's own page before the whole rebuild, and reloads only the pages that changed."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import lxml.html
+import pytest
+
+from kowp_site.site import preview, serve
+from kowp_site.site.build import BuildOptions, build
+from tests.test_serve import WAIT, Events
+
+
+@pytest.fixture
+def server(site):
+    for day, slug in enumerate(("older", "hello", "newer"), start=10):
+        site.post(slug, en={"date": f"2026-08-{day}T09:00:00+00:00"}, ko={"title": f"{slug} 제목"})
+    running = serve.start(site.root, port=0)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def preview_page(slug: str, site) -> bytes:
+    return (serve.serve_folder(site.root) / f"2026/08/{slug}/index.html").read_bytes()
+
+
+def test_the_saved_post_page_equals_the_page_the_build_makes(server, site):
+    ko = site.post("hello", ko={"title": "hello 제목", "body": "고친 본문입니다.\n\n## 새 제목\n"}) / "ko.md"
+    assert server.quick_page([ko]) == "2026/08/hello/index.html"
+    quick = preview_page("hello", site)
+    doc = lxml.html.fromstring(quick)
+    assert doc.xpath("string(//main//h2)") == "새 제목"
+    assert "고친 본문입니다." in doc.xpath("string(//main)")
+    # Neighbours come from the last build: the older and newer posts' links stay.
+    hrefs = doc.xpath("//a/@href")
+    assert "/2026/08/older/" in hrefs and "/2026/08/newer/" in hrefs
+    result = server.rebuild()
+    assert result is not None
+    assert preview_page("hello", site) == quick  # the build found the page already right
+    assert "2026/08/hello/index.html" not in result.changed
+    assert "index.html" in result.changed  # the home page shows the new summary
+    clean = build(
+        site.root,
+        BuildOptions(
+            drafts=True,
+            output=site.root / "clean",
+            base_url=server.options.base_url,
+            extra_head=serve.RELOAD_SCRIPT,
+            cards=False,
+        ),
+    )
+    assert (clean.output / "2026/08/hello/index.html").read_bytes() == quick
+
+
+def test_a_new_title_is_sent_at_once_and_the_neighbours_follow_with_the_build(server, site):
+    ko = site.post("hello", ko={"title": "새 이름"}) / "ko.md"
+    assert server.quick_page([ko]) is not None
+    assert lxml.html.fromstring(preview_page("hello", site)).xpath("string(//h1)") == "새 이름"
+    assert "새 이름" not in preview_page("older", site).decode()  # not yet: the build makes it
+    result = server.rebuild()
+    assert "새 이름" in preview_page("older", site).decode()
+    assert "2026/08/older/index.html" in result.changed and "2026/08/newer/index.html" in result.changed
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["new post", "two posts", "a page", "the configuration", "broken front matter", "nothing"],
+)
+def test_no_quick_page_where_only_a_whole_build_can_tell(server, site, change):
+    before = preview_page("hello", site)
+    if change == "new post":
+        paths = [site.post("fresh") / "ko.md"]
+    elif change == "two posts":
+        paths = [site.post("hello", ko={"title": "a"}) / "ko.md", site.post("older", ko={"title": "b"}) / "ko.md"]
+    elif change == "a page":
+        paths = [site.page("about", "소개", "본문")]
+    elif change == "the configuration":
+        paths = [site.root / "pyproject.toml"]
+    elif change == "broken front matter":
+        path = site.root / "content/posts/2026/08/hello/ko.md"
+        path.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        paths = [path]
+    else:
+        paths = []
+    assert server.quick_page(paths) is None
+    assert preview_page("hello", site) == before
+    assert server.state.version == 1  # nothing was announced
+
+
+def test_no_quick_page_for_a_post_the_preview_stops_showing(site):
+    site.post("hello")
+    server = serve.start(site.root, port=0, drafts=False)  # as serve --no-drafts
+    try:
+        before = preview_page("hello", site)
+        path = site.post("hello", ko={"status": "draft", "translated": None}) / "ko.md"
+        assert server.quick_page([path]) is None
+        assert preview_page("hello", site) == before
+        server.rebuild(changes=[path])
+        assert not (serve.serve_folder(site.root) / "2026/08/hello/index.html").exists()
+    finally:
+        server.close()
+
+
+def test_changed_post_accepts_only_one_post_folders_markdown(tmp_path):
+    posts = tmp_path / "content/posts"
+    folder = posts / "2026/08/hello"
+    folder.mkdir(parents=True)
+    assert preview.changed_post(tmp_path, "ko", [folder / "ko.md", folder / "en.md"]) == (
+        "2026",
+        "08",
+        "hello",
+        folder.resolve(),
+    )
+    assert preview.changed_post(tmp_path, "ja", [folder / "ja.md"])[2] == "hello"
+    assert preview.changed_post(tmp_path, "ko", [folder / "ja.md"]) is None
+    assert preview.changed_post(tmp_path, "ko", [folder / "photo.png"]) is None
+    assert preview.changed_post(tmp_path, "ko", [posts / "2026/08/ko.md"]) is None
+    assert preview.changed_post(tmp_path, "ko", [tmp_path / "themes/x/post.html"]) is None
+    assert preview.changed_post(tmp_path, "ko", [folder / "../../../../../../etc/ko.md"]) is None
+    assert preview.changed_post(tmp_path, "ko", []) is None
+
+
+def test_page_addresses_name_pages_and_style_changes_reload_every_page():
+    assert serve.page_addresses(["index.html", "2026/08/hello/index.html", "404.html", "feed.xml"]) == [
+        "/index.html",
+        "/",
+        "/2026/08/hello/index.html",
+        "/2026/08/hello/",
+        "/404.html",
+    ]
+    assert serve.page_addresses(["search/ab.json", "atom.xml"]) == []
+    assert serve.page_addresses(["index.html", "static/css/style.css"]) is None
+    assert serve.page_addresses(None) is None
+    assert serve.page_addresses(()) == []
+
+
+def test_the_reload_events_name_the_page_first_then_what_the_build_changed(server, site):
+    events = Events(server.url + "__kowp/events")
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(server, stop), daemon=True)
+    watcher.start()
+    try:
+        save = lambda: site.post("hello", ko={"title": "hello 제목", "body": "다시 쓴 본문.\n"})  # noqa: E731
+        save()
+        name, data = events.next_event(poke=save)
+        assert name == "reload"
+        first = json.loads(data)
+        assert first["paths"] == ["/2026/08/hello/index.html", "/2026/08/hello/"]
+        assert "다시 쓴 본문." in preview_page("hello", site).decode()
+        name, data = events.next_event(timeout=WAIT)
+        second = json.loads(data)
+        assert name == "reload" and second["version"] == first["version"] + 1
+        assert "/" in second["paths"] and "/2026/08/hello/" not in second["paths"]
+    finally:
+        stop.set()
+        watcher.join(timeout=WAIT)
+
+
+def test_timings_show_when_the_saved_page_went_out(site, capsys):
+    site.post("hello")
+    server = serve.start(site.root, port=0, timings=True)
+    try:
+        capsys.readouterr()
+        path = site.post("hello", ko={"body": "새 본문.\n"}) / "ko.md"
+        assert server.rebuild(saved_at=path.stat().st_mtime, changes=[path]) is not None
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        found = re.match(
+            r"timings: save -> page (\d+) ms: its page made and sent in (\d+) ms; save -> reload (\d+) ms: ", line
+        )
+        assert found, line
+        page, made, reload = map(int, found.groups())
+        assert made <= page <= reload
+        assert server.state.version == 3  # the page, then the build
+    finally:
+        server.close()
+
+
+def test_a_browser_reloads_only_for_its_own_page(server, site, browser):
+    """The preview's script reloads when a reload event names its page (or names none)."""
+    context = browser.new_context()
+    page = context.new_page()
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    try:
+        with page.expect_response(lambda r: r.url.endswith(serve.EVENTS_PATH)):
+            page.goto(server.url + "2026/08/hello/")
+        page.wait_for_timeout(300)  # the server reads the stream's version after its headers
+        assert loads == [server.url + "2026/08/hello/"]
+        server.state.publish(paths=["/2026/08/older/", "/"])
+        # The reloaded page opens its stream again (waited for, so the next event reaches it).
+        with (
+            page.expect_response(lambda r: r.url.endswith(serve.EVENTS_PATH), timeout=WAIT * 1000),
+            page.expect_event("load", timeout=WAIT * 1000),
+        ):
+            server.state.publish(paths=["/2026/08/hello/index.html", "/2026/08/hello/"])
+        assert len(loads) == 2  # the event for other pages did not reload this one
+        page.wait_for_timeout(300)
+        with page.expect_event("load", timeout=WAIT * 1000):
+            server.state.publish(paths=None)  # a style sheet changed: every page
+        assert len(loads) == 3
+    finally:
+        context.close()
