@@ -205,3 +205,54 @@ def test_a_browser_reloads_only_for_its_own_page(server, site, browser):
         assert len(loads) == 3
     finally:
         context.close()
+
+
+def test_a_restart_serves_the_last_preview_at_once_while_it_is_built_again(site):
+    """serve started again shows the previous preview, marked as building, until the new one is up."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from kowp_site.site.theme import bundled_theme
+
+    site.post("hello", ko={"title": "첫 제목"})
+    serve.start(site.root, port=0).close()  # an earlier serve left its preview
+    # A theme whose post page takes a while to make, so the build is still running when we look.
+    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
+    site.write("themes/slow/templates/post.html", "{% for i in range(60000000) %}{% endfor %}" + post_html)
+    site.config(extra='theme = "slow"')
+    site.post("hello", ko={"title": "새 제목"})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with httpx.Client(timeout=WAIT) as client:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    first = client.get(url + "2026/08/hello/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "serve never answered"
+                    time.sleep(0.02)
+            assert first.status_code == 200
+            assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "첫 제목"  # the last preview
+            with client.stream("GET", url + "__kowp/events") as stream:
+                lines = stream.iter_lines()
+                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
+            while lxml.html.fromstring(client.get(url + "2026/08/hello/").content).xpath("string(//h1)") != "새 제목":
+                assert time.monotonic() < deadline + WAIT, "the new preview never came"
+                time.sleep(0.05)
+            with client.stream("GET", url + "__kowp/events") as stream:
+                assert next(stream.iter_lines()) == "retry: 1000"  # the builder's own server now
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, err.decode()
+    assert "while it is built again" in err.decode()

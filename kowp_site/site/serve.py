@@ -13,9 +13,12 @@ is one of them (or when a style sheet, script or picture changed).
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +47,18 @@ RELOAD_SCRIPT = """<script>(() => {
     box.textContent = "kowp-site: 빌드 오류 (build failed) — 고치고 저장하면 다시 빌드합니다.\\n\\n" + text;
   };
   const events = new EventSource("/__kowp/events");
+  let stale = false;  // this page is the last preview, served while the new one is built
+  events.addEventListener("building", () => {
+    stale = true;
+    const bar = document.createElement("div");
+    bar.id = "kowp-building";
+    bar.setAttribute("role", "status");
+    bar.style.cssText = "position:fixed;inset:0 0 auto 0;z-index:2147483647;padding:.4rem 1rem;" +
+      "background:#1d4ed8;color:#fff;font:14px/1.4 system-ui,sans-serif;text-align:center";
+    bar.textContent = "kowp-site: 미리보기를 다시 만드는 중입니다 (building) — 끝나면 새로 고칩니다.";
+    document.body.append(bar);
+  });
+  events.addEventListener("open", () => { if (stale) location.reload(); });  // the new preview is up
   events.addEventListener("reload", (e) => {
     const paths = JSON.parse(e.data).paths;
     if (!paths || paths.includes(location.pathname)) location.reload();
@@ -64,6 +79,7 @@ class LiveState:
     version: int = 0
     problem: str = ""  # messages of the failed build, "" after a good one
     paths: tuple[str, ...] | None = None  # the pages the last reload is for; None: every page
+    building: bool = False  # the files served are the last preview, being built again
     stopping: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -123,8 +139,14 @@ class Handler(SimpleHTTPRequestHandler):
         with state.changed:
             seen = state.version
             first = event(state)
+        if state.building:  # reconnect soon: the new preview's server answers then
+            first = b"retry: 100\n\nevent: building\ndata: {}\n\n"
+        elif not state.problem:
+            first = b"retry: 1000\n\n" + f": connected {seen}\n\n".encode()
+        else:
+            first = b"retry: 1000\n\n" + first
         try:
-            self.wfile.write(b"retry: 1000\n\n" + (first if state.problem else f": connected {seen}\n\n".encode()))
+            self.wfile.write(first)
             self.wfile.flush()
             while True:
                 with state.changed:
@@ -296,9 +318,42 @@ def start(
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
     server = Server(root, options, httpd, state, thread, timings=timings)
-    server.rebuild()  # before any thread runs: a cold build may fork worker processes
+    with serving_last_preview(httpd, state, folder):
+        server.rebuild()  # before any thread runs: a cold build may fork worker processes
     thread.start()
     return server
+
+
+@contextmanager
+def serving_last_preview(httpd: ThreadingHTTPServer, state: LiveState, folder: Path) -> Iterator[bool]:
+    """While the first build runs, serve the last preview (from an earlier ``serve``) marked as
+    being built again, so its first page shows at once; yields whether it does.
+
+    A forked process serves it on the already bound socket and stops when the build is done; the
+    pages' event stream then reconnects to this process, which reloads them. Forking happens
+    before any thread starts, so the build keeps its worker processes.
+    """
+    if not (folder / "index.html").is_file() or not hasattr(os, "fork") or threading.active_count() > 1:
+        yield False
+        return
+    host, port = httpd.server_address[:2]
+    ui.info(f"serving the last preview at http://{host}:{port}/ while it is built again")
+    pid = os.fork()
+    if pid == 0:  # the interim server: it only reads files and never returns into the caller
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+            state.building = True
+            httpd.serve_forever(poll_interval=0.05)
+        except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
+            code = 1
+        finally:
+            os._exit(code)
+    try:
+        yield True
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
 
 
 def watch_paths(root: Path) -> list[Path]:
