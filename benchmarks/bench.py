@@ -13,6 +13,7 @@ measured in the same run. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -245,8 +246,8 @@ def poll(url: str, until: Callable[[str], bool], timeout: float) -> float | None
             with urllib.request.urlopen(url, timeout=5) as reply:  # noqa: S310 - loopback only
                 if reply.status == 200 and until(reply.read().decode("utf-8", "replace")):
                     return time.perf_counter() - start
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError):
+            pass  # not listening yet, or an answer cut short: ask again
         time.sleep(0.005)
     return None
 

@@ -33,6 +33,7 @@ from kowp_site.site.output import Record, digest, guard_destination, write_chang
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0
+INTERIM_GRACE_SECONDS = 3.0  # how long the last preview's server may take to finish its answers
 RELOAD_SCRIPT = """<script>(() => {
   const show = (text) => {
     let box = document.getElementById("kowp-problem");
@@ -340,20 +341,47 @@ def serving_last_preview(httpd: ThreadingHTTPServer, state: LiveState, folder: P
     ui.info(f"serving the last preview at http://{host}:{port}/ while it is built again")
     pid = os.fork()
     if pid == 0:  # the interim server: it only reads files and never returns into the caller
-        code = 0
-        try:
-            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-            state.building = True
-            httpd.serve_forever(poll_interval=0.05)
-        except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
-            code = 1
-        finally:
-            os._exit(code)
+        os._exit(_serve_until_stopped(httpd, state))
     try:
         yield True
     finally:
         os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+        deadline = time.monotonic() + INTERIM_GRACE_SECONDS
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):  # answers under way finish; a stuck one does not wait
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(0.01)
+
+
+class _Stopped(Exception):
+    """Raised in the interim server by SIGTERM: the new preview is ready."""
+
+
+def _serve_until_stopped(httpd: ThreadingHTTPServer, state: LiveState) -> int:
+    """The interim server's life: serve until SIGTERM, then finish the answers under way (their
+    event streams end at once) so that no reader gets half a page. Its exit code."""
+
+    def stop(*_: object) -> None:
+        raise _Stopped
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+        state.building = True
+        httpd.daemon_threads = False  # so that server_close() waits for each answer under way
+        httpd.serve_forever(poll_interval=0.05)
+    except _Stopped:
+        pass
+    except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
+        return 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        state.stop()
+        httpd.server_close()  # this process's copy of the socket; the builder keeps its own
+    except BaseException:  # noqa: BLE001
+        return 1
+    return 0
 
 
 def watch_paths(root: Path) -> list[Path]:
