@@ -414,7 +414,7 @@ def _memory(config: Config, options: Options, notes: list[str]) -> Callable[[byt
     translation it skips becomes a note."""
     if not config.tm:
         return None
-    from kowp_site.translation.memory import Filler
+    from kowp_site.translation.prefill import Filler
 
     filler = Filler(config, notes.append if options.verbose else None)
 
