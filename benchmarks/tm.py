@@ -30,17 +30,17 @@ import sys
 from pathlib import Path
 from kowp_site.fetch.importer import stub_document
 from kowp_site.site import config as config_module
-from kowp_site.translation import memory
+from kowp_site.translation import memory, prefill
 root, post = Path(sys.argv[1]), sys.argv[2]
 config, _ = config_module.load(root)
 en = (root / "content" / "posts" / post / "en.md").read_bytes()
 head, body = en.decode().split("\\n---\\n", 1)
 title = next(l.split(":", 1)[1].strip().strip('"') for l in head.splitlines() if l.startswith("title:"))
 stub = stub_document(title, en, body.removeprefix("\\n"))
-done = memory.fill(memory.Memory(config, exclude=frozenset({post})), stub)
+done = prefill.fill(memory.Memory(config, exclude=frozenset({post})), stub)
 print(done.filled, done.total)
 """
-IMPORTS = "import kowp_site.translation.memory, kowp_site.fetch.importer, kowp_site.site.config"
+IMPORTS = "import kowp_site.translation.memory, kowp_site.translation.prefill, kowp_site.fetch.importer, kowp_site.site.config"
 
 
 def newest_untranslated(root: Path) -> str:

@@ -160,9 +160,9 @@ def no_card_font(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def korean_font_found() -> bool:
-    from kowp_site.site import cards
+    from kowp_site.site import card_fonts
 
-    return any((Path(folder) / bold).is_file() for folder in cards.FONT_DIRS for bold, _ in cards.FONT_NAMES)
+    return any((Path(folder) / bold).is_file() for folder in card_fonts.FONT_DIRS for bold, _ in card_fonts.FONT_NAMES)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

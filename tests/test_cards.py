@@ -12,7 +12,7 @@ from lxml import html
 from PIL import Image
 
 from kowp_site.cli import main
-from kowp_site.site import build, cards, entries
+from kowp_site.site import build, card_drawing, card_fonts, cards, entries
 from kowp_site.site import content as content_mod
 from kowp_site.site.config import load as load_config
 from tests.conftest import PYPROJECT, korean_font_found
@@ -37,26 +37,26 @@ def _opened(data: bytes) -> Image.Image:
 
 def test_wrap_breaks_only_at_spaces_when_words_fit():
     measure = len  # one unit a letter
-    assert cards.wrap("워드프레스 7.1 출시 소식을 전합니다", 10, measure) == [
+    assert card_drawing.wrap("워드프레스 7.1 출시 소식을 전합니다", 10, measure) == [
         "워드프레스 7.1",
         "출시 소식을",
         "전합니다",
     ]
     # No line ends inside a word that fits on a line of its own (keep-all).
-    for line in cards.wrap("접근성 좋은 블록 테마를 함께 만들어 봅시다", 8, measure):
+    for line in card_drawing.wrap("접근성 좋은 블록 테마를 함께 만들어 봅시다", 8, measure):
         assert len(line) <= 8
-    assert cards.wrap("  여러   칸   띄움 ", 20, measure) == ["여러 칸 띄움"]
+    assert card_drawing.wrap("  여러   칸   띄움 ", 20, measure) == ["여러 칸 띄움"]
 
 
 def test_wrap_breaks_a_word_wider_than_a_line_between_letters_as_a_last_resort():
-    assert cards.wrap("짧은 가나다라마바사아자차카타파하 끝", 5, len) == [
+    assert card_drawing.wrap("짧은 가나다라마바사아자차카타파하 끝", 5, len) == [
         "짧은",
         "가나다라마",
         "바사아자차",
         "카타파하",
         "끝",
     ]
-    assert cards.wrap("", 5, len) == []
+    assert card_drawing.wrap("", 5, len) == []
 
 
 def test_fit_title_shrinks_then_cuts_with_an_ellipsis():
@@ -67,11 +67,11 @@ def test_fit_title_shrinks_then_cuts_with_an_ellipsis():
         def getlength(self, text: str) -> float:
             return len(text) * self.size
 
-    short = cards.fit_title("짧은 제목", 1056, 324, Font)
+    short = card_drawing.fit_title("짧은 제목", 1056, 324, Font)
     assert short == (68, ["짧은 제목"])
-    size, lines = cards.fit_title(" ".join(["아주긴단어"] * 60), 1056, 324, Font)
-    assert size == cards.TITLE_SIZES[-1]
-    assert len(lines) == int(324 // (size * cards.LINE_HEIGHT))
+    size, lines = card_drawing.fit_title(" ".join(["아주긴단어"] * 60), 1056, 324, Font)
+    assert size == card_drawing.TITLE_SIZES[-1]
+    assert len(lines) == int(324 // (size * card_drawing.LINE_HEIGHT))
     assert lines[-1].endswith("…") and all(len(line) * size <= 1056 for line in lines)
 
 
@@ -119,14 +119,14 @@ def test_the_title_is_drawn_in_hangul_in_the_theme_colours(site, build_site):
 
     assert image.getpixel((600, 8)) == rgb("accent")  # the top band
     assert image.getpixel((5, 300)) == rgb("bg")
-    box = (cards.PAD, cards.TITLE_TOP, 1200 - cards.PAD, cards.TITLE_BOTTOM)
+    box = (card_drawing.PAD, card_drawing.TITLE_TOP, 1200 - card_drawing.PAD, card_drawing.TITLE_BOTTOM)
     title = image.crop(box)
     assert rgb("fg") in {c for _, c in title.getcolors(1 << 20)}  # text in the foreground colour
     ink = title.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
     assert ink is not None and ink[2] - ink[0] > 200  # five letters at 68 px, not nothing
     # Boxes (tofu) would look the same for 목 and 묵; real glyphs differ.
     assert other.crop(box).tobytes() != title.tobytes()
-    assert cards.missing(cards.find_fonts(load_config(site.root)[0]), "한글 제목") == []
+    assert card_fonts.missing(cards.find_fonts(load_config(site.root)[0]), "한글 제목") == []
 
 
 @needs_font
@@ -193,7 +193,7 @@ def test_a_title_with_letters_the_font_lacks_falls_back_to_the_posts_image(site,
     default = Image.open(cards.default_image(load_config(site.root)[0]).file)
     assert (plain["og:image:width"], plain["og:image:height"]) == tuple(str(n) for n in default.size)
     config = load_config(site.root)[0]
-    assert cards.missing(cards.find_fonts(config), "축하합니다 \U0001f389") == ["\U0001f389"]
+    assert card_fonts.missing(cards.find_fonts(config), "축하합니다 \U0001f389") == ["\U0001f389"]
 
 
 def test_a_post_folder_with_its_own_card_uses_it(site, build_site):
@@ -232,13 +232,15 @@ def test_card_font_must_be_a_file(site, capsys):
 
 @needs_font
 def test_card_font_draws_with_the_configured_file(site, build_site):
-    fonts = cards._find_fonts(Path("/nonexistent"), "")
+    fonts = card_fonts._find_fonts(Path("/nonexistent"), "")
     (site.root / "fonts").mkdir()
     (site.root / "fonts/card.ttc").write_bytes(Path(fonts.regular).read_bytes())
     site.config(extra='card_font = "fonts/card.ttc"')
     site.post("first", ko={"title": "설정한 글꼴", "translated": "2026-08-20"})
     config = load_config(site.root)[0]
-    assert cards.find_fonts(config) == cards.Fonts(str(site.root / "fonts/card.ttc"), str(site.root / "fonts/card.ttc"))
+    assert cards.find_fonts(config) == card_fonts.Fonts(
+        str(site.root / "fonts/card.ttc"), str(site.root / "fonts/card.ttc")
+    )
     image = _opened((build_site(site.root) / "2026/08/first/card.png").read_bytes())
     assert image.size == (1200, 630)
 
@@ -292,3 +294,22 @@ def test_a_card_is_drawn_again_when_anything_it_shows_changes(site, build_site):
     css.write_text(":root {\n  --accent: #aa0000;\n}\n", encoding="utf-8")
     image = _opened(changed()).convert("RGB")
     assert image.getpixel((600, 8)) == (0xAA, 0, 0)
+
+
+def test_a_cards_digest_follows_the_bytes_of_every_cards_module(monkeypatch, tmp_path):
+    """An edit to the font choice or the drawing (not only to cards.py) gives every card a new
+    digest, so a kept drawing of the old code is never reused."""
+    modules = sorted(p.name for p in Path(cards.__file__).parent.glob("card*.py"))
+    assert modules == ["card_drawing.py", "card_fonts.py", "cards.py"]
+    assert sorted(Path(source).name for source in cards._CODE) == modules
+    cards._code_identity.cache_clear()
+    before = cards._code_identity()
+    edited = tmp_path / "card_drawing.py"
+    edited.write_bytes(Path(card_drawing.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(cards, "_CODE", tuple(str(edited) if s == card_drawing.__file__ else s for s in cards._CODE))
+    cards._code_identity.cache_clear()
+    try:
+        assert cards._code_identity()[0] != before[0]
+        assert cards._code_identity()[1:] == before[1:]  # Pillow and FreeType: the same
+    finally:
+        cards._code_identity.cache_clear()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kowp_site.cli import COMMANDS, build_parser
-from kowp_site.site.config import CHECK_SCHEMA, SCHEMA, SYNDICATION_SCHEMA
+from kowp_site.site.config_schema import CHECK_SCHEMA, SCHEMA, SYNDICATION_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

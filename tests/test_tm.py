@@ -14,7 +14,7 @@ import pytest
 
 from kowp_site.cli import main
 from kowp_site.site import config as config_module
-from kowp_site.translation import ci_summary, korean, memory, segments
+from kowp_site.translation import ci_summary, korean, memory, prefill, segments
 from tests.conftest import sha
 from tests.fetch_support import FEED_PATH, FEEDS, feed, snapshot
 
@@ -263,10 +263,10 @@ def new_stub(site, body: str = NEW_EN, title: str = "WordPress 7.0.3") -> bytes:
     return stub_document(title, source, body)
 
 
-def fill(site, stub: bytes, **kwargs) -> memory.Filled:
+def fill(site, stub: bytes, **kwargs) -> prefill.Filled:
     config, _ = config_module.load(site.root)
     mem = memory.Memory(config, **kwargs)
-    done = memory.fill(mem, stub)
+    done = prefill.fill(mem, stub)
     fill.notes = list(mem.notes)  # type: ignore[attr-defined]
     return done
 

@@ -25,7 +25,7 @@ from kowp_site import __version__, ui
 from kowp_site.errors import KowpError, Problem
 from kowp_site.fetch import images
 from kowp_site.fetch.importer import Converted, EmptyFeed, Entry, Feed, convert, parse_feed
-from kowp_site.fetch.plan import STATE_FILE, Item, Write, apply, lock, plan, read_states, state_bytes
+from kowp_site.fetch.plan import STATE_FILE, Item, apply, left_out, lock, plan, problems, read_states, state_write
 from kowp_site.site.config import Config
 
 MAX_BYTES = 20 * 1024 * 1024  # largest feed page accepted (the real News feed is ~1 MB)
@@ -200,33 +200,7 @@ class Http:
             wait = BACKOFF * 2**attempt
             try:
                 with self._open(url, headers, allow) as response:
-                    status = response.status_code
-                    if status == 304:
-                        return Reply(304, etag=etag, last_modified=last_modified)
-                    if status == 404 and missing_ok:
-                        return Reply(404)
-                    if status in RETRY_STATUSES:
-                        if attempt >= self.retries:
-                            raise FetchError(
-                                f"{url}: the server answered {status} {response.reason_phrase} "
-                                f"{attempt + 1} times — try again later; nothing was written",
-                                transient=True,
-                            )
-                        if status in (429, 503) and response.headers.get("Retry-After"):
-                            wait = _retry_after(response.headers.get("Retry-After")) or wait
-                        raise _Retry(wait)
-                    if status != 200:
-                        raise FetchError(
-                            f"{url}: the server answered {status} {response.reason_phrase}; nothing was written"
-                        )
-                    body = self._read(url, response, max_bytes)
-                    return Reply(
-                        200,
-                        body,
-                        response.headers.get("ETag", ""),
-                        response.headers.get("Last-Modified", ""),
-                        response.headers.get("Content-Type", ""),
-                    )
+                    return self._reply(url, response, attempt, etag, last_modified, missing_ok, max_bytes)
             except _Retry as retry:
                 wait = retry.wait
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -238,6 +212,45 @@ class Http:
                 raise FetchError(f"{url}: {_describe(exc)}; nothing was written") from None
             attempt += 1
             self.sleep(wait)
+
+    def _reply(
+        self,
+        url: str,
+        response: httpx.Response,
+        attempt: int,
+        etag: str,
+        last_modified: str,
+        missing_ok: bool,
+        max_bytes: int | None,
+    ) -> Reply:
+        """The Reply of one attempt's answer; raises _Retry for a status worth asking again (after
+        the wait the server asks for, if any), FetchError for any other."""
+        status = response.status_code
+        if status == 304:
+            return Reply(304, etag=etag, last_modified=last_modified)
+        if status == 404 and missing_ok:
+            return Reply(404)
+        if status in RETRY_STATUSES:
+            if attempt >= self.retries:
+                raise FetchError(
+                    f"{url}: the server answered {status} {response.reason_phrase} "
+                    f"{attempt + 1} times — try again later; nothing was written",
+                    transient=True,
+                )
+            wait = BACKOFF * 2**attempt
+            if status in (429, 503) and response.headers.get("Retry-After"):
+                wait = _retry_after(response.headers.get("Retry-After")) or wait
+            raise _Retry(wait)
+        if status != 200:
+            raise FetchError(f"{url}: the server answered {status} {response.reason_phrase}; nothing was written")
+        body = self._read(url, response, max_bytes)
+        return Reply(
+            200,
+            body,
+            response.headers.get("ETag", ""),
+            response.headers.get("Last-Modified", ""),
+            response.headers.get("Content-Type", ""),
+        )
 
     @contextmanager
     def _open(self, url: str, headers: dict[str, str], allow: Callable[[str], bool] | None) -> Iterator[httpx.Response]:
@@ -401,7 +414,7 @@ def _memory(config: Config, options: Options, notes: list[str]) -> Callable[[byt
     translation it skips becomes a note."""
     if not config.tm:
         return None
-    from kowp_site.translation.memory import Filler
+    from kowp_site.translation.prefill import Filler
 
     filler = Filler(config, notes.append if options.verbose else None)
 
@@ -413,34 +426,17 @@ def _memory(config: Config, options: Options, notes: list[str]) -> Callable[[byt
 
 
 def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> Summary:
-    root = config.root
     content_dir = config.content_dir
-    state, saved_images, notes = read_states(content_dir)
-    warnings = [Problem(f"content/{STATE_FILE}", None, note, severity="warning") for note in notes]
+    state, saved_images, state_notes = read_states(content_dir)
+    warnings = [Problem(f"content/{STATE_FILE}", None, note, severity="warning") for note in state_notes]
     new_images = dict(saved_images)  # kept as they were unless this fetch looks at images
     new_state = {url: dict(values) for url, values in state.items()}
-    if options.from_file is not None:
-        feeds = [_read_file(options.from_file, options.max_bytes)]
-        where = str(options.from_file)
-    else:
-        url = options.feed or config.source_feed
-        where = url
-        feeds, validators = _download(config, options, url, state.get(url, {}), sleep)
-        if validators is None:
-            return Summary(not_modified=True, dry_run=options.dry_run, warnings=tuple(warnings))
-        new_state[url] = {k: v for k, v in validators.items() if v}
-        if not new_state[url]:
-            del new_state[url]
-    for feed in feeds:
-        warnings += [Problem(where, None, w, severity="warning") for w in feed.warnings]
+    read = _read_feeds(config, options, new_state, sleep)
+    if read is None:
+        return Summary(not_modified=True, dry_run=options.dry_run, warnings=tuple(warnings))
+    feeds, where = read
     entries = _entries(feeds, options.since)
-    for entry in entries:
-        if not entry.guid and entry.link:
-            warnings.append(
-                Problem(
-                    where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
-                )
-            )
+    warnings += _feed_warnings(where, feeds, entries)
     results, image_writes = [convert(e) for e in entries], []
     if config.fetch_images and options.from_file is None and any(isinstance(r, Converted) for r in results):
         kept = _keep_images(config, options, results, saved_images, sleep)
@@ -448,36 +444,12 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         warnings += [Problem(where, None, note, severity="warning") for note in kept.notes]
     notes: list[str] = []
     decided = plan(config, results, _memory(config, options, notes))
-    written = {item.path for item in (*decided.new, *decided.updated)}
-    dropped: list[tuple[str, tuple[str, ...]]] = []
-    for result in results:
-        if isinstance(result, Converted) and result.dropped and f"content/posts/{result.key.path}" in written:
-            dropped.append((f"content/posts/{result.key.path}", result.dropped))
-            warnings.append(
-                Problem(
-                    f"content/posts/{result.key.path}/en.md",
-                    None,
-                    "left out of the Markdown: " + "; ".join(result.dropped),
-                    "add what is missing by hand if readers need it (a video as a file in the post folder)",
-                    "warning",
-                )
-            )
-    for item in decided.skipped:
-        warnings.append(
-            Problem(
-                where,
-                None,
-                f"skipped {item.title!r} ({item.path or item.link or 'no link'}): {item.reason}",
-                "fix the entry upstream or add the post by hand",
-                "warning",
-            )
-        )
+    dropped = left_out(results, decided)
+    warnings += problems(where, decided, dropped)
     writes = list(decided.writes) + image_writes
-    state_path = content_dir / STATE_FILE
-    data = state_bytes(new_state, new_images) if new_state or new_images or state_path.exists() else b""
-    old = state_path.read_bytes() if state_path.is_file() else None
-    if data and data != old:
-        writes.append(Write(state_path, data))
+    state = state_write(content_dir, new_state, new_images)
+    if state is not None:
+        writes.append(state)
     if not options.dry_run:
         apply(writes)
     return Summary(
@@ -488,6 +460,36 @@ def _fetch(config: Config, options: Options, sleep: Callable[[float], None]) -> 
         warnings=tuple(warnings),
         notes=tuple(notes),
         dry_run=options.dry_run,
-        written=tuple(w.path.relative_to(root).as_posix() for w in writes),
+        written=tuple(w.path.relative_to(config.root).as_posix() for w in writes),
         dropped=tuple(dropped),
     )
+
+
+def _read_feeds(
+    config: Config, options: Options, new_state: dict[str, dict[str, str]], sleep: Callable[[float], None]
+) -> tuple[list[Feed], str] | None:
+    """The feed's pages and where they came from (``--from-file`` or the feed URL), or None when the
+    server says nothing changed; a download's validators go into ``new_state``."""
+    if options.from_file is not None:
+        return [_read_file(options.from_file, options.max_bytes)], str(options.from_file)
+    url = options.feed or config.source_feed
+    feeds, validators = _download(config, options, url, new_state.get(url, {}), sleep)
+    if validators is None:
+        return None
+    new_state[url] = {k: v for k, v in validators.items() if v}
+    if not new_state[url]:
+        del new_state[url]
+    return feeds, url
+
+
+def _feed_warnings(where: str, feeds: list[Feed], entries: list[Entry]) -> list[Problem]:
+    """The feed parser's warnings, and one for each entry without a guid."""
+    found = [Problem(where, None, w, severity="warning") for feed in feeds for w in feed.warnings]
+    for entry in entries:
+        if not entry.guid and entry.link:
+            found.append(
+                Problem(
+                    where, None, f"{entry.link}: the entry has no guid; its link is used instead", severity="warning"
+                )
+            )
+    return found

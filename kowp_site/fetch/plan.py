@@ -3,7 +3,8 @@
 :func:`plan` compares converted posts with the files on disk (no writes); :func:`apply` writes the
 whole batch: every file to a temporary file first, then ``os.replace`` each into place, so an
 error half-way leaves ``content/`` as it was. Translation files are created only when absent,
-and never replaced. Also here: the lock that keeps two fetches apart, and the state file.
+and never replaced. Also here: the lock that keeps two fetches apart, the state file, and the
+warnings of a plan (what was skipped or left out).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from kowp_site.errors import KowpError
+from kowp_site.errors import KowpError, Problem
 from kowp_site.fetch.importer import Converted, Skipped
 from kowp_site.paths import UnsafePath, inside
 from kowp_site.site.config import Config
@@ -136,6 +137,16 @@ def state_bytes(feeds: dict[str, dict[str, str]], images: dict[str, dict[str, st
     return (json.dumps(state, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
+def state_write(
+    content_dir: Path, new_state: dict[str, dict[str, str]], new_images: dict[str, dict[str, str]]
+) -> Write | None:
+    """The state file's new bytes, when they differ from the file's (None: nothing to write)."""
+    state_path = content_dir / STATE_FILE
+    data = state_bytes(new_state, new_images) if new_state or new_images or state_path.exists() else b""
+    old = state_path.read_bytes() if state_path.is_file() else None
+    return Write(state_path, data) if data and data != old else None
+
+
 # --- planning -------------------------------------------------------------------------------
 
 
@@ -162,7 +173,6 @@ def plan(
 
     ``fill`` (the translation memory) rewrites a stub that will be created, and says how much of
     it came from the memory; an existing translation file is never read or written."""
-    content_dir = config.content_dir
     on_disk = guids_on_disk(config)
     planned: dict[str, str] = {}  # key path -> guid, for this run
     planned_guids: dict[str, str] = {}  # guid -> key path, for this run
@@ -176,55 +186,104 @@ def plan(
             skipped.append(Item(result.title, "", result.reason, result.link))
             continue
         key = result.key.path
-        shown = f"content/posts/{key}"
         if planned_guids.get(result.guid) == key:
             continue  # the same post on two feed pages
-        if key in planned:
-            skipped.append(Item(result.title, shown, "another entry of the feed has the same folder", result.link))
-            continue
-        if result.guid in planned_guids:
-            skipped.append(Item(result.title, shown, f"guid {result.guid} is also used by another entry", result.link))
-            continue
-        elsewhere = on_disk.get(result.guid)
-        if elsewhere and elsewhere != key:
-            skipped.append(
-                Item(
-                    result.title,
-                    shown,
-                    f"this post (guid {result.guid}) is already in content/posts/{elsewhere}; "
-                    f"if its address changed, move that folder with `git mv` to {shown}",
-                    result.link,
-                )
-            )
+        refused = _refused(result, planned, planned_guids, on_disk)
+        if refused is not None:
+            skipped.append(refused)
             continue
         try:
-            folder = inside(content_dir, "posts", f"{result.key.year:04d}", f"{result.key.month:02d}", result.key.slug)
+            folder = inside(
+                config.content_dir, "posts", f"{result.key.year:04d}", f"{result.key.month:02d}", result.key.slug
+            )
         except UnsafePath as exc:
             skipped.append(Item(result.title, "", f"unsafe folder: {exc}", result.link))
             continue
         planned[key] = result.guid
         planned_guids[result.guid] = key
-        source = folder / "en.md"
-        translation = folder / f"{config.language}.md"
-        old = source.read_bytes() if source.is_file() else None
-        item = Item(result.title, shown)
-        post_writes = []
-        if old != result.source:
-            post_writes.append(Write(source, result.source))
-        if not translation.exists():
-            stub = result.stub
-            if fill is not None:
-                stub, share = fill(stub)
-                item = Item(result.title, shown, pretranslated=share)
-            post_writes.append(Write(translation, stub, create_only=True))
+        item, post_writes, is_new = _post_writes(config, result, folder, fill)
         writes += post_writes
-        if old is None:
-            new.append(item)
-        elif post_writes:
-            updated.append(item)
-        else:
-            unchanged.append(item)
+        (new if is_new else updated if post_writes else unchanged).append(item)
     return Plan(tuple(writes), tuple(new), tuple(updated), tuple(unchanged), tuple(skipped))
+
+
+def _refused(
+    result: Converted, planned: dict[str, str], planned_guids: dict[str, str], on_disk: dict[str, str]
+) -> Item | None:
+    """Why ``result`` is skipped: its folder or guid is another entry's, or the post is in another folder."""
+    key = result.key.path
+    shown = f"content/posts/{key}"
+    if key in planned:
+        return Item(result.title, shown, "another entry of the feed has the same folder", result.link)
+    if result.guid in planned_guids:
+        return Item(result.title, shown, f"guid {result.guid} is also used by another entry", result.link)
+    elsewhere = on_disk.get(result.guid)
+    if elsewhere and elsewhere != key:
+        return Item(
+            result.title,
+            shown,
+            f"this post (guid {result.guid}) is already in content/posts/{elsewhere}; "
+            f"if its address changed, move that folder with `git mv` to {shown}",
+            result.link,
+        )
+    return None
+
+
+def _post_writes(
+    config: Config, result: Converted, folder: Path, fill: Callable[[bytes], tuple[bytes, float]] | None
+) -> tuple[Item, list[Write], bool]:
+    """(the post as listed, its writes, whether it is new): en.md when its bytes change, and the
+    translation stub (filled from the memory) when there is no translation file yet."""
+    shown = f"content/posts/{result.key.path}"
+    source = folder / "en.md"
+    translation = folder / f"{config.language}.md"
+    old = source.read_bytes() if source.is_file() else None
+    item = Item(result.title, shown)
+    post_writes = []
+    if old != result.source:
+        post_writes.append(Write(source, result.source))
+    if not translation.exists():
+        stub = result.stub
+        if fill is not None:
+            stub, share = fill(stub)
+            item = Item(result.title, shown, pretranslated=share)
+        post_writes.append(Write(translation, stub, create_only=True))
+    return item, post_writes, old is None
+
+
+def left_out(results: list[Converted | Skipped], decided: Plan) -> list[tuple[str, tuple[str, ...]]]:
+    """(post folder, what its Markdown left out) of each post written with something left out."""
+    written = {item.path for item in (*decided.new, *decided.updated)}
+    return [
+        (f"content/posts/{result.key.path}", result.dropped)
+        for result in results
+        if isinstance(result, Converted) and result.dropped and f"content/posts/{result.key.path}" in written
+    ]
+
+
+def problems(where: str, decided: Plan, dropped: list[tuple[str, tuple[str, ...]]]) -> list[Problem]:
+    """The warnings of a plan: what each written post's Markdown left out, then each skipped entry."""
+    found = [
+        Problem(
+            f"{folder}/en.md",
+            None,
+            "left out of the Markdown: " + "; ".join(what),
+            "add what is missing by hand if readers need it (a video as a file in the post folder)",
+            "warning",
+        )
+        for folder, what in dropped
+    ]
+    found += [
+        Problem(
+            where,
+            None,
+            f"skipped {item.title!r} ({item.path or item.link or 'no link'}): {item.reason}",
+            "fix the entry upstream or add the post by hand",
+            "warning",
+        )
+        for item in decided.skipped
+    ]
+    return found
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -345,23 +345,34 @@ def load_post(
     assets = post_assets(reader, folder, key)
     if source is None or (has_ko and translation is None):
         return None, reader.problems, assets
-    if source.link:
-        try:
-            if key_from_link(source.link) != key:
-                reader.problem(
-                    en,
-                    None,
-                    f"link {source.link} does not match the folder {key.path}",
-                    "keep the folder as fetch made it",
-                    "warning",
-                )
-        except UnsafePath:
-            pass
+    _check_link(reader, en, source, key)
+    return Post(key, source, translation, _categories(config, source)), reader.problems, assets
+
+
+def _check_link(reader: Reader, en: Path, source: Source, key: PostKey) -> None:
+    """A warning when the original's link names another folder than the post's."""
+    if not source.link:
+        return
+    try:
+        if key_from_link(source.link) != key:
+            reader.problem(
+                en,
+                None,
+                f"link {source.link} does not match the folder {key.path}",
+                "keep the folder as fetch made it",
+                "warning",
+            )
+    except UnsafePath:
+        pass
+
+
+def _categories(config: Config, source: Source) -> tuple[Category, ...]:
+    """The categories of the original, each once (by slug), in the original's order."""
     categories: dict[str, Category] = {}
     for name in source.categories:
         cat = config.category(name)
         categories.setdefault(cat.slug, cat)
-    return Post(key, source, translation, tuple(categories.values())), reader.problems, assets
+    return tuple(categories.values())
 
 
 def post_assets(reader: Reader, folder: Path, key: PostKey) -> list[tuple[str, Path]]:

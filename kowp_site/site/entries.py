@@ -184,47 +184,13 @@ def _load_chunk(
     """
     import pickle
 
-    from kowp_site.site import content as content_mod
-    from kowp_site.site import render
-
     renderer = make_renderer(config)
     done = []
     with cache.no_gc():
         for names in shards:
-            entries = {}
             bodies: dict[str, cache.Body] = {}
-            for name in names:
-                # Changed, new, or cached without rendered Markdown (a draft a preview now shows).
-                sig = found.signatures[name]
-                year, month, slug, folder = found.folders[name]
-                read: dict[str, bytes] = {}
-                post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
-                digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
-                if post is None:
-                    entries[name] = cache.PostEntry(name, sig, None, tuple(problems), tuple(assets), digest, None)
-                    continue
-                rendered = view = None
-                images = folder_images(config, assets, problems)
-                if rendered_here(post, drafts):
-                    rendered = renderer.render(post.translation.body, dict(images))  # type: ignore[union-attr]
-                    bodies[name] = cache.Body(digest, rendered.html)
-                    rendered = dataclasses.replace(rendered, html="")  # the HTML lives in the Body
-                light = cache.light(post)
-                if rendered is not None:
-                    view = render.make_view(config, light, rendered)
-                entries[name] = cache.PostEntry(
-                    name,
-                    sig,
-                    light,
-                    tuple(problems),
-                    tuple(assets),
-                    digest,
-                    rendered,
-                    view,
-                    card=cache.hash_text(light),
-                    view_card=cache.hash_text(render.archive_entry(view)) if view else "",  # what the archive shows
-                    images=images,
-                )
+            # Changed, new, or cached without rendered Markdown (a draft a preview now shows).
+            entries = {name: _load_entry(config, found, name, renderer, drafts, bodies) for name in names}
             shard = cache.shard_of(names[0])
             data = cache.dumps(entries)
             packed = pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL)
@@ -234,6 +200,45 @@ def _load_chunk(
                 cache.write_atomic(posts_cache.dir / f"{shard}.pickle", data)
             done.append((shard, data, None if saved else packed, saved))
     return done
+
+
+def _load_entry(
+    config: Config, found: cache.Scan, name: str, renderer: Renderer, drafts: bool, bodies: dict[str, cache.Body]
+) -> cache.PostEntry:
+    """The cache entry of one post folder, loaded now; its rendered HTML, when rendered here, goes
+    into ``bodies``."""
+    from kowp_site.site import content as content_mod
+    from kowp_site.site import render
+
+    sig = found.signatures[name]
+    year, month, slug, folder = found.folders[name]
+    read: dict[str, bytes] = {}
+    post, problems, assets = content_mod.load_post(config, year, month, slug, Path(folder), read)
+    digest = cache.hash_text(name, cache.folder_content(folder, sig, read))
+    if post is None:
+        return cache.PostEntry(name, sig, None, tuple(problems), tuple(assets), digest, None)
+    rendered = view = None
+    images = folder_images(config, assets, problems)
+    if rendered_here(post, drafts):
+        rendered = renderer.render(post.translation.body, dict(images))  # type: ignore[union-attr]
+        bodies[name] = cache.Body(digest, rendered.html)
+        rendered = dataclasses.replace(rendered, html="")  # the HTML lives in the Body
+    light = cache.light(post)
+    if rendered is not None:
+        view = render.make_view(config, light, rendered)
+    return cache.PostEntry(
+        name,
+        sig,
+        light,
+        tuple(problems),
+        tuple(assets),
+        digest,
+        rendered,
+        view,
+        card=cache.hash_text(light),
+        view_card=cache.hash_text(render.archive_entry(view)) if view else "",  # what the archive shows
+        images=images,
+    )
 
 
 def folder_images(

@@ -8,10 +8,11 @@ nothing. Nothing is stored: posts are read newest first and only those whose Eng
 the literal text of a wanted segment (its *anchor*) are parsed, until each segment is found, so
 a lookup reads the files and parses a few. The most recent translation wins (then the path).
 
-Used by ``kowp-site fetch`` (:class:`Filler` writes exact and placeable matches into a new stub,
-each filled block marked ``<!-- kowp-tm n/m: YYYY/MM/slug -->``), by ``kowp-site suggest``
-(:mod:`kowp_site.translation.suggestions`: fuzzy matches, never written) and by ``status`` and the
-/translate/ page (:func:`share`: how much of a stub still carries the memory's markers).
+Used by ``kowp-site fetch`` (:class:`kowp_site.translation.prefill.Filler` writes exact and
+placeable matches into a new stub, each filled block marked ``<!-- kowp-tm n/m: YYYY/MM/slug -->``),
+by ``kowp-site suggest`` (:mod:`kowp_site.translation.suggestions`: fuzzy matches, never written)
+and by ``status`` and the /translate/ page (:func:`share`: how much of a stub still carries the
+memory's markers).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +33,6 @@ from kowp_site.site.config import Config
 from kowp_site.site.content import Post, post_dirs, sha256_bytes
 from kowp_site.translation import korean
 from kowp_site.translation.segments import (
-    Block,
     Key,
     aligned,
     blocks,
@@ -47,7 +47,7 @@ MARKER = "kowp-tm"
 # A filled block ends with this comment; a filled title has it as a YAML comment above it.
 MARKER_RE = re.compile(r"<!--\s*kowp-tm (\d+)/(\d+):[^>]*?-->")
 TITLE_MARKER_RE = re.compile(r"^#\s*kowp-tm (\d+)/(\d+):", re.MULTILINE)
-_FRONT = re.compile(r"\A\ufeff?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
+FRONT_RE = re.compile(r"\A\ufeff?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 _FRONT_BYTES = re.compile(rb"\A(?:\xef\xbb\xbf)?---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 MAX_MISSES = 25  # sources holding a key's anchor but no usable translation of it before it is given up
 FUZZY_SOURCES = 300  # suggestions look at most at this many translations, the most recent first
@@ -65,7 +65,8 @@ def untranslated_names(config: Config) -> tuple[str, ...]:
     return tuple(sorted({t.en for t in terms if t.untranslated}))
 
 
-def _front(data: bytes) -> dict[str, object]:
+def front_matter(data: bytes) -> dict[str, object]:
+    """The front matter of a Markdown file's bytes as a mapping ({} when it has none or it is not YAML)."""
     m = _FRONT_BYTES.match(data)
     if not m:
         return {}
@@ -290,7 +291,7 @@ class Memory:
             if is_segment(en) and ko and ko != en:
                 out.append(Unit(self.key(en), en, ko, source.post, source.date))
 
-        add(str(_front(english).get("title") or ""), str(_front(ko_data).get("title") or ""))
+        add(str(front_matter(english).get("title") or ""), str(front_matter(ko_data).get("title") or ""))
         for a, b in zip(en_blocks, ko_blocks, strict=True):
             if not a.is_segment:
                 continue
@@ -346,126 +347,13 @@ def one_line(text: str) -> str:
     return re.sub(r"[ \t]*\n[ \t]*", " ", text).strip()
 
 
-# --- filling a new stub ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filled:
-    data: bytes  # the stub, with what the memory could fill
-    filled: int  # segments (sentences, and the title) taken from the memory
-    total: int  # segments of the post
-
-    @property
-    def share(self) -> float:
-        return round(self.filled / self.total, 4) if self.total else 0.0
-
-
-def marker(filled: int, total: int, posts: list[str]) -> str:
-    return f"<!-- {MARKER} {filled}/{total}: {', '.join(dict.fromkeys(posts))} -->"
-
-
-def fill(memory: Memory, stub: bytes) -> Filled:
-    """``stub`` (a new translation file holding the English) with every exact or
-    placeable-substituted match of the memory in place of its English segment. Headings, list
-    shape, links and code stay as the English has them; the rest stays English."""
-    text = stub.decode("utf-8")
-    offset, found = blocks(text)
-    lines = text.split("\n")
-    head = _FRONT.match(text)
-    title = str(_front(stub).get("title") or "")
-    plan: list[tuple[Block, list[str]]] = []
-    keys: list[Key] = []
-    for block in found:
-        if not block.is_segment:
-            continue
-        parts = sentences(one_line(block.text))
-        plan.append((block, parts))
-        keys.append(memory.key(one_line(block.text)))
-        if len(parts) > 1:
-            keys += [memory.key(p) for p in parts if is_segment(p)]
-    title_key = memory.key(title) if title and is_segment(title) else None
-    if title_key is not None:
-        keys.append(title_key)
-    hits = memory.resolve(keys)
-    total = sum(len(parts) for _, parts in plan) + (1 if title_key else 0)
-    filled = 0
-    replaced: dict[int, tuple[int, str]] = {}  # first line -> (last line, new text)
-    for block, parts in plan:
-        if not block.rewritable:
-            continue
-        whole = memory.key(one_line(block.text))
-        hit = hits.get(whole)
-        if hit is not None:
-            pieces, used, posts = [hit[1]], len(parts), [hit[0].post]
-        else:
-            pieces, used, posts = [], 0, []
-            for part in parts:
-                key = memory.key(part)
-                hit = hits.get(key) if len(parts) > 1 and is_segment(part) else None
-                pieces.append(hit[1] if hit else part)
-                if hit:
-                    used += 1
-                    posts.append(hit[0].post)
-        if not used:
-            continue
-        first_line, head_text = lines[block.first].rstrip(), block.text.split("\n")[0]
-        at = len(first_line) - len(head_text) if first_line.endswith(head_text) else first_line.find(head_text)
-        if at < 0:
-            continue
-        new = first_line[:at] + " ".join(pieces) + " " + marker(used, len(parts), posts)
-        replaced[block.first] = (block.last, new)
-        filled += used
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        if i in replaced:
-            last, new = replaced[i]
-            out.append(new)
-            i = last
-            continue
-        out.append(lines[i])
-        i += 1
-    body = "\n".join(out[offset:])
-    front = text[: head.end()] if head else ""
-    if title_key is not None and head is not None:
-        hit = hits.get(title_key)
-        if hit is not None:
-            meta = _front(stub)
-            meta["title"] = one_line(hit[1])
-            dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=2**30, default_flow_style=False)
-            front = f"---\n# {marker(1, 1, [hit[0].post]).removeprefix('<!-- ').removesuffix(' -->')}\n{dumped}---\n"
-            filled += 1
-    if not filled:
-        return Filled(stub, 0, total)
-    return Filled((front + body).encode("utf-8"), filled, total)
-
-
-class Filler:
-    """For ``kowp-site fetch``: fills each new stub from one memory, built on first use."""
-
-    def __init__(self, config: Config, note: Callable[[str], None] | None = None):
-        self.config = config
-        self.note = note
-        self._memory: Memory | None = None
-
-    def __call__(self, stub: bytes) -> Filled:
-        if self._memory is None:
-            self._memory = Memory(self.config)
-        result = fill(self._memory, stub)
-        if self.note is not None:
-            for line in dict.fromkeys(self._memory.notes):
-                self.note(line)
-            self._memory.notes.clear()
-        return result
-
-
 # --- how much of a stub came from the memory ------------------------------------------------
 
 
 def segment_count(en_text: str) -> int:
     """Segments of an English post: the title and every sentence of its prose blocks."""
     _, found = blocks(en_text)
-    title = str(_front(en_text.encode("utf-8")).get("title") or "")
+    title = str(front_matter(en_text.encode("utf-8")).get("title") or "")
     return sum(len(sentences(one_line(b.text))) for b in found if b.is_segment) + (1 if is_segment(title) else 0)
 
 
@@ -475,7 +363,7 @@ def share(ko: bytes, en: bytes) -> float:
     if MARKER not in text:
         return 0.0
     filled = sum(int(m.group(1)) for m in MARKER_RE.finditer(text))
-    head = _FRONT.match(text)
+    head = FRONT_RE.match(text)
     if head:
         filled += sum(int(m.group(1)) for m in TITLE_MARKER_RE.finditer(head.group(1)))
     total = segment_count(en.decode("utf-8", "replace"))
