@@ -110,3 +110,24 @@ def test_no_two_modules_import_each_other():
     for start in sorted(edges):
         visit(start, [start])
     assert [c for c in cycles if c.split(" -> ")[0] not in ("kowp_site",)] == []
+
+
+MAX_FUNCTION_LINES = 60  # a function reads in one screen
+MAX_MODULE_LINES = 510  # a module reads in one sitting (about 500)
+
+
+def test_functions_and_modules_stay_small():
+    """The size guide, enforced: no function over 60 lines, no module over about 500."""
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(PACKAGE.parent)
+        lines = len(text.splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"{rel}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    too_long.append(f"{rel}:{node.lineno}: {node.name} is {size} lines")
+    assert too_long == []
