@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kowp_site.site import build as build_mod
@@ -115,3 +117,45 @@ def test_what_an_output_does_not_read_is_an_empty_part_and_a_long_list_is_hashed
     assert keys.key(Output("search/index/0.json", b"", Reads(posts=list(many)))) == first
     changed = Keys("s", {**keys.posts, "2026/08/p99": "new"})
     assert changed.key(Output("search/index/0.json", b"", Reads(posts=many))) != first
+
+
+def test_outputs_cut_from_one_value_are_one_task_and_go_first():
+    from kowp_site.site.output import OutputSet
+
+    out = OutputSet()
+    for i in range(5):
+        out.add(f"page{i}.html", lambda: b"p", key="k")
+    for name in ("search/a.json", "search/b.json"):
+        out.add(name, lambda: b"s", key="k", together="search index")
+    out.add("search/docs/0.json", lambda: b"d", key="k")
+    out.add("made-now.txt", b"x", together="ignored: not deferred")
+    assert out.together == {"search/a.json": "search index", "search/b.json": "search index"}
+    paths = sorted(out.keys)
+    tasks = build_mod.tasks(out, paths)
+    assert tasks[0] == ["search/a.json", "search/b.json"]
+    assert [p for t in tasks[1:] for p in t] == [p for p in paths if not p.startswith("search/") or "docs" in p]
+
+
+def test_a_parallel_build_makes_the_search_index_once(site, tmp_path, monkeypatch):
+    """Each worker that made a search file used to build the whole index again."""
+    from kowp_site.search import index as search_index
+    from kowp_site.search import outputs as search_outputs
+
+    for i in range(12):
+        site.post(f"post-{i}", en={"date": f"2026-08-{i + 1:02d}T09:00:00+00:00"}, ko={"body": f"본문 {i} 검색어\n"})
+    made = tmp_path / "index-made"
+    real = search_outputs.load_records  # read once by each process that makes the index
+
+    def counted(path):  # noqa: ANN001, ANN202 - the function it stands in for
+        with made.open("a") as f:  # a file: the workers are other processes
+            f.write(f"{os.getpid()}\n")
+        return real(path)
+
+    monkeypatch.setattr(search_outputs, "load_records", counted)
+    monkeypatch.setattr(search_index, "DOCS_PER_SHARD", 1)  # 16 index files for 12 posts
+    monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 1)  # spread even this small site over workers
+    monkeypatch.setattr(build_mod, "OUTPUTS_PER_TASK", 2)
+    monkeypatch.setenv("KOWP_WORKERS", "2")
+    result = build_mod.build(site.root, build_mod.BuildOptions())
+    assert len(list((result.output / "search/index").iterdir())) == 16
+    assert len(made.read_text().splitlines()) == 1

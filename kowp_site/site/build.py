@@ -176,7 +176,7 @@ def declare(data: groups.SiteData, keys: Keys | None) -> OutputSet:
     for group in GROUPS:
         for output in group(data):
             key = keys.key(output) if keys is not None and output.reads is not None else None
-            out.add(output.path, output.make, output.owner, key=key)
+            out.add(output.path, output.make, output.owner, key=key, together=output.together)
     return out
 
 
@@ -350,11 +350,30 @@ def make_outputs(outputs: OutputSet, paths: list[str], progress: Progress | None
         return {path: outputs.make(path) for path in paths}
     advance = progress("making pages", len(paths)) if progress else None
     made: dict[str, bytes] = {}
-    for chunk in parallel.map_chunks(partial(_make_chunk, outputs), parallel.chunked(paths, OUTPUTS_PER_TASK)):
+    for chunk in parallel.map_chunks(partial(_make_chunk, outputs), tasks(outputs, paths)):
         made.update(chunk)
         if advance:
             advance(len(chunk))
     return made
+
+
+def tasks(outputs: OutputSet, paths: Sequence[str]) -> list[Sequence[str]]:
+    """``paths`` cut into tasks for worker processes: the outputs made from one shared value (see
+    :attr:`Output.together`) as one task each, first (they are the longest), then the rest in chunks.
+
+    Spread over workers, each would make that value again (the search index, once per process).
+    """
+    from kowp_site import parallel
+
+    batches: dict[str, list[str]] = {}
+    rest = []
+    for path in paths:
+        name = outputs.together.get(path)
+        if name:
+            batches.setdefault(name, []).append(path)
+        else:
+            rest.append(path)
+    return [*batches.values(), *parallel.chunked(rest, OUTPUTS_PER_TASK)]
 
 
 def _make_chunk(outputs: OutputSet, paths: Sequence[str]) -> dict[str, bytes]:
@@ -372,9 +391,7 @@ def write_deferred(outputs: OutputSet, staging: Staging, progress: Progress | No
         return _write_chunk(outputs, staging, paths)
     advance = progress("writing pages", len(paths)) if progress else None
     records: dict[str, Record] = {}
-    for chunk in parallel.map_chunks(
-        partial(_write_chunk, outputs, staging), parallel.chunked(paths, OUTPUTS_PER_TASK)
-    ):
+    for chunk in parallel.map_chunks(partial(_write_chunk, outputs, staging), tasks(outputs, paths)):
         records.update(chunk)
         if advance:
             advance(len(chunk))

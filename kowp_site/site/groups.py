@@ -268,7 +268,9 @@ def search(data: SiteData) -> Iterator[Output]:
         read = names.get(id(reads))
         if read is None:
             read = names[id(reads)] = [v.post.key.path for v in reads]
-        yield Output(path, make, Reads(posts=read), "search")
+        # Every file but the documents files is cut from one index, made once per process.
+        together = "" if path.startswith(search_mod.PREFIX + "docs/") else "search index"
+        yield Output(path, make, Reads(posts=read), "search", together)
 
 
 def cards(data: SiteData) -> Iterator[Output]:

@@ -76,8 +76,17 @@ class OutputSet:
     files: dict[str, Data | Maker] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # deferred outputs: what their bytes depend on
+    together: dict[str, str] = field(default_factory=dict)  # deferred outputs made in one process, by name
 
-    def add(self, path: str, data: bytes | str | Path | Maker, owner: str = "", *, key: str | None = None) -> None:
+    def add(
+        self,
+        path: str,
+        data: bytes | str | Path | Maker,
+        owner: str = "",
+        *,
+        key: str | None = None,
+        together: str = "",
+    ) -> None:
         """Add one output. ``data`` may be a function when ``key`` names all it depends on."""
         path = check_output_path(path)
         if path in self.files:
@@ -91,6 +100,8 @@ class OutputSet:
         self.owners[path] = owner
         if key is not None and callable(data):
             self.keys[path] = key
+            if together:
+                self.together[path] = together
 
     def make(self, path: str) -> bytes:
         """The bytes of a deferred output (called by :func:`plan`, possibly in a worker process)."""

@@ -46,6 +46,7 @@ class Output:
     make: Maker | bytes | str | Path  # a Path is a file copied as it is
     reads: Reads | None = None  # None: made now and compared by its bytes
     owner: str = ""  # who made it, named in the error when two outputs claim one path
+    together: str = ""  # outputs of one name are cut from one value (the search index): made in one process
 
 
 Group = Callable[..., Iterable[Output]]
