@@ -12,6 +12,7 @@ written. When nothing changed at all, nothing is read beyond a stat of the input
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +25,7 @@ from kowp_site.errors import ContentError, Problem, split_problems
 
 # Only what a build with nothing to do needs is imported here; Markdown, templates and feeds are
 # imported where they are used, so a no-change rebuild starts fast.
-from kowp_site.site import cache, cards, groups
+from kowp_site.site import cache, cards, groups, locale, theme
 from kowp_site.site import config as config_mod
 from kowp_site.site.config import Config
 from kowp_site.site.entries import WholeViews, assemble, load_posts, shown
@@ -150,6 +151,8 @@ def site_data(
     from kowp_site.site import render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
+    if keys is not None and t.messages.digest:  # the catalogs' bytes, not only their stat, key every output
+        keys = dataclasses.replace(keys, site=cache.hash_text(keys.site, t.messages.digest))
     if bytecode is not None:
         import jinja2
 
@@ -231,6 +234,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     clock = Clock()
     config, warnings = load_config(root, options)
     warnings += cards.warnings(config)  # once: no Korean font to draw picture cards with
+    warnings += locale.warnings(theme.theme_dirs(config), config.language)  # once: no catalog, English shown
     dest = guard_destination(options.output or config.root / "site", config.root)
     tool = cache.tool_fingerprint()
     site = site_key(config, options, tool)

@@ -21,7 +21,7 @@ import markupsafe
 
 from kowp_site import __version__, gitlog
 from kowp_site.errors import KowpError
-from kowp_site.site import cards
+from kowp_site.site import cards, locale
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
 from kowp_site.site.markdown import Rendered
@@ -188,13 +188,16 @@ class ThemeEnvironment(jinja2.Environment):
 
 
 class Templates:
-    """The Jinja2 environment of one build: autoescape on, undefined names are errors."""
+    """The Jinja2 environment of one build: autoescape on, undefined names are errors, interface
+    strings from the theme's message catalogs (compiled once here, so workers forked later share them)."""
 
     def __init__(self, config: Config, *, drafts: bool = False, extra_head: str = ""):
         self.config = config
         self.dirs = theme_dirs(config)
+        self.messages = locale.load(self.dirs, config.language)
         self.env = ThemeEnvironment(
             loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
+            extensions=["jinja2.ext.i18n"],
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -204,6 +207,7 @@ class Templates:
             # is read once and never checked for changes again: thousands of renders, no stat.
             auto_reload=False,
         )
+        self.env.install_gettext_translations(self.messages.translations, newstyle=True)  # type: ignore[attr-defined]
         self.templates: dict[str, jinja2.Template] = {}
         self.env.filters["kdate"] = self.format_date
         self.env.filters["isodate"] = lambda d: d.isoformat()
@@ -219,6 +223,7 @@ class Templates:
             article_ld=self.article_ld,
             source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
             preview_image=partial(cards.image_of, config),  # a post's og:image: its picture card or a fallback
+            month_name=self.messages.month,
         )
 
     def format_date(self, value: dt.datetime | dt.date) -> str:

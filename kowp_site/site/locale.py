@@ -1,0 +1,147 @@
+"""Interface messages of a site: the theme's gettext catalogs, compiled with Babel once per build.
+
+Every theme folder may carry ``locales/<language>/LC_MESSAGES/messages.po``. The bundled default
+theme ships the whole catalog for the languages it knows (``messages.pot`` lists every message);
+a site's own theme may carry a catalog with only the messages it words differently, and those
+win. Message ids are English, so a language with no catalog at all shows English (and the build
+says so once).
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kowp_site.errors import KowpError, Problem
+
+if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a build with nothing to do
+    from babel.messages.catalog import Catalog
+    from babel.support import Translations
+
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark for extraction, translate later"
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+@dataclass(frozen=True)
+class Messages:
+    """The compiled interface messages of one build and what they were made from."""
+
+    language: str
+    translations: gettext.NullTranslations
+    sources: tuple[Path, ...]  # the catalogs merged, least specific first
+    digest: str  # of the catalogs' bytes: part of every output's key
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = self.translations.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
+        return self.translations.ngettext(singular, plural, num) % {"num": num, **values}
+
+    def month(self, number: int) -> str:
+        """The name of month ``number`` (1-12) as the language writes it on its own."""
+        return self.translations.gettext(MONTHS[number - 1])
+
+    def month_of_year(self, year: int, month: int) -> str:
+        return self.gettext("%(month)s %(year)s", month=self.month(month), year=year)
+
+
+def codes(language: str) -> list[str]:
+    """Catalog folder names to try for a language code, most specific first: pt-BR -> pt_BR, pt."""
+    parts = language.replace("-", "_").split("_")
+    found = ["_".join([parts[0].lower(), *parts[1:]])] if len(parts) > 1 else []
+    return [*found, parts[0].lower()]
+
+
+def catalog_files(dirs: Sequence[Path], language: str) -> list[Path]:
+    """The catalog of ``language`` in each theme folder that has one, least specific first."""
+    found = []
+    for folder in reversed(list(dirs)):
+        for code in codes(language):
+            path = folder / "locales" / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+            if path.is_file():
+                found.append(path)
+                break
+    return found
+
+
+def read_catalog(path: Path, data: bytes) -> Catalog:
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        return read_po(io.BytesIO(data), abort_invalid=True)
+    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
+        raise KowpError(f"{path}: not a valid gettext catalog: {exc}") from None
+
+
+def merged(catalogs: Sequence[Catalog]) -> Catalog:
+    """The first catalog with the translated messages of each later one put over it."""
+    base = catalogs[0]
+    for override in catalogs[1:]:
+        for message in override:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.id and all(strings) and not message.fuzzy:
+                base[message.id] = message
+    return base
+
+
+def compiled(catalog: Catalog) -> Translations:
+    """The catalog as gettext reads it, compiled in memory (no .mo file is written or kept)."""
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def load(dirs: Sequence[Path], language: str) -> Messages:
+    """The messages of ``language`` from the theme folders ``dirs`` (most specific first)."""
+    paths = catalog_files(dirs, language)
+    if not paths:
+        return Messages(language, gettext.NullTranslations(), (), "")
+    data = [p.read_bytes() for p in paths]
+    digest = hashlib.sha256(b"\0".join(data)).hexdigest()
+    translations = compiled(merged([read_catalog(p, d) for p, d in zip(paths, data, strict=True)]))
+    return Messages(language, translations, tuple(paths), digest)
+
+
+def warnings(dirs: Sequence[Path], language: str) -> list[Problem]:
+    """One warning when no theme has a catalog for the site's language."""
+    if catalog_files(dirs, language):
+        return []
+    return [
+        Problem(
+            "pyproject.toml",
+            None,
+            f"no interface messages for language '{language}': pages show them in English",
+            f"add themes/<theme>/locales/{codes(language)[0]}/LC_MESSAGES/{DOMAIN}.po (see the README)",
+            severity="warning",
+        )
+    ]
