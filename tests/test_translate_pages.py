@@ -96,7 +96,7 @@ def test_chart_is_valid_svg_xml_and_deterministic(site):
     content, _ = content_mod.load(config)
     data = months(config, content.posts)
     assert [(m.year, m.month, m.count) for m in data] == [(2025, 12, 1), (2026, 1, 1)]
-    svg = etree.fromstring(str(chart_svg(data)).encode())
+    svg = etree.fromstring(str(chart_svg(data, Templates(config).messages)).encode())
     assert svg.tag == SVG + "svg"
     assert [t.text for t in svg.iter(SVG + "text") if t.get("font-size") == "10"] == ["2025", "2026"]
     first = progress_pages(config, content, Templates(config))
@@ -104,11 +104,14 @@ def test_chart_is_valid_svg_xml_and_deterministic(site):
 
 
 def test_chart_keeps_the_last_24_months():
+    from kowp_site.site import locale
+    from kowp_site.site.theme import bundled_theme
     from kowp_site.translation.progress import MAX_MONTHS, Month
 
+    ko = locale.load([bundled_theme()], "ko")
     assert MAX_MONTHS == 24
-    assert str(chart_svg(())) == ""
-    svg = etree.fromstring(str(chart_svg(tuple(Month(2020 + i // 12, i % 12 + 1, i) for i in range(24)))).encode())
+    assert str(chart_svg((), ko)) == ""
+    svg = etree.fromstring(str(chart_svg(tuple(Month(2020 + i // 12, i % 12 + 1, i) for i in range(24)), ko)).encode())
     assert len(svg.findall(f".//{SVG}rect")) == 24
 
 

@@ -16,6 +16,7 @@ from operator import attrgetter
 from kowp_site import __version__
 from kowp_site.site import cards
 from kowp_site.site.config import Config, source_date
+from kowp_site.site.locale import Messages
 from kowp_site.site.markdown import feed_html
 from kowp_site.site.render import PostView
 
@@ -35,17 +36,27 @@ def feed_order(views: Sequence[PostView], limit: int) -> list[PostView]:
     return sorted(views, key=_FEED_ORDER, reverse=True)[:limit]
 
 
-def item_html(view: PostView) -> str:
+def messages_of(config: Config) -> Messages:
+    """The site's interface messages, for a feed made outside a build (a build passes its own)."""
+    from kowp_site.site import locale
+    from kowp_site.site.theme import theme_dirs
+
+    return locale.load(theme_dirs(config), config.language)
+
+
+def item_html(view: PostView, messages: Messages) -> str:
     """Full post HTML for a feed: absolute URLs, embeds as links, and the credits."""
-    credits = [f'원문: <a href="{escape(view.source.link)}">{escape(view.source.title)}</a>']
+    link = f'<a href="{escape(view.source.link)}">{escape(view.source.title)}</a>'
+    credits = [messages.gettext("Original: %(original)s", original=link)]
     if view.source.author:
-        credits.append(f"글쓴이: {escape(view.source.author)}")
+        credits.append(messages.gettext("Author: %(name)s", name=escape(view.source.author)))
     if view.translation and view.translation.translators:
-        credits.append("번역: " + ", ".join(escape(t) for t in view.translation.translators))
+        names = ", ".join(escape(t) for t in view.translation.translators)
+        credits.append(messages.gettext("Translated by %(names)s", names=names))
     return feed_html(view.html, view.url) + "\n<p>" + " · ".join(credits) + "</p>"
 
 
-def _generator(config: Config, views: Sequence[PostView], self_url: str, title: str):  # noqa: ANN202
+def _generator(config: Config, views: Sequence[PostView], self_url: str, title: str, messages: Messages):  # noqa: ANN202
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -73,7 +84,7 @@ def _generator(config: Config, views: Sequence[PostView], self_url: str, title: 
         fe.link(href=view.url, rel="alternate")
         fe.description(view.summary or view.title)
         fe.summary(view.summary or view.title)
-        fe.content(item_html(view), type="CDATA")
+        fe.content(item_html(view, messages), type="CDATA")
         fe.published(view.published)
         fe.updated(view.published)
         fe.pubDate(view.published)
@@ -88,23 +99,33 @@ def _generator(config: Config, views: Sequence[PostView], self_url: str, title: 
     return fg
 
 
-def rss(config: Config, views: Sequence[PostView], path: str = "feed.xml", title: str = "") -> bytes:
+def rss(
+    config: Config,
+    views: Sequence[PostView],
+    path: str = "feed.xml",
+    title: str = "",
+    *,
+    messages: Messages | None = None,
+) -> bytes:
     """RSS 2.0 with full HTML in content:encoded."""
     items = feed_order(views, config.feed_items)
-    return _generator(config, items, config.url(path), title or config.title).rss_str(pretty=True)
+    fg = _generator(config, items, config.url(path), title or config.title, messages or messages_of(config))
+    return fg.rss_str(pretty=True)
 
 
-def atom(config: Config, views: Sequence[PostView]) -> bytes:
+def atom(config: Config, views: Sequence[PostView], *, messages: Messages | None = None) -> bytes:
     items = feed_order(views, config.feed_items)
-    fg = _generator(config, items, config.url("atom.xml"), config.title)
+    messages = messages or messages_of(config)
+    fg = _generator(config, items, config.url("atom.xml"), config.title, messages)
     # Atom content is escaped HTML, not CDATA.
     for entry, view in zip(fg.entry(), items, strict=True):
-        entry.content(item_html(view), type="html")
+        entry.content(item_html(view, messages), type="html")
     return fg.atom_str(pretty=True)
 
 
-def json_feed(config: Config, views: Sequence[PostView]) -> bytes:
+def json_feed(config: Config, views: Sequence[PostView], *, messages: Messages | None = None) -> bytes:
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    messages = messages or messages_of(config)
     items = []
     for view in feed_order(views, config.feed_items):
         item: dict[str, object] = {
@@ -112,7 +133,7 @@ def json_feed(config: Config, views: Sequence[PostView]) -> bytes:
             "url": view.url,
             "external_url": view.source.link,
             "title": view.title,
-            "content_html": item_html(view),
+            "content_html": item_html(view, messages),
             "summary": view.summary,
             "date_published": view.published.isoformat(),
             "authors": [{"name": view.source.author or config.title}],

@@ -155,7 +155,7 @@ def feeds(data: SiteData) -> Iterator[Output]:
 
 def feed(data: SiteData, make: Callable[..., bytes], newest: Sequence[render.PostView], *args: object) -> bytes:
     # A feed shows its newest items only (in feed order): only those are made whole.
-    return make(data.config, [data.whole(v) for v in newest], *args)
+    return make(data.config, [data.whole(v) for v in newest], *args, messages=data.templates.messages)
 
 
 def archive(data: SiteData) -> Iterator[Output]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING
 from kowp_site.errors import KowpError, Problem
 
 if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a build with nothing to do
-    from babel.messages.catalog import Catalog
+    from babel.messages.catalog import Catalog, Message
     from babel.support import Translations
 
 DOMAIN = "messages"
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark for extraction, translate later"
@@ -47,6 +49,23 @@ MONTHS = (
 )
 
 
+# Short names, where a month stands below a bar of a chart ("May" is its own short name).
+SHORT_MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+
 @dataclass(frozen=True)
 class Messages:
     """The compiled interface messages of one build and what they were made from."""
@@ -66,6 +85,9 @@ class Messages:
     def month(self, number: int) -> str:
         """The name of month ``number`` (1-12) as the language writes it on its own."""
         return self.translations.gettext(MONTHS[number - 1])
+
+    def short_month(self, number: int) -> str:
+        return self.translations.gettext(SHORT_MONTHS[number - 1])
 
     def month_of_year(self, year: int, month: int) -> str:
         return self.gettext("%(month)s %(year)s", month=self.month(month), year=year)
@@ -94,9 +116,31 @@ def read_catalog(path: Path, data: bytes) -> Catalog:
     from babel.messages.pofile import PoFileError, read_po
 
     try:
-        return read_po(io.BytesIO(data), abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except (PoFileError, ValueError, UnicodeDecodeError) as exc:
         raise KowpError(f"{path}: not a valid gettext catalog: {exc}") from None
+    check_formats(path, catalog)
+    return catalog
+
+
+def strings_of(message: Message) -> tuple[str, ...]:
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def check_formats(path: Path, catalog: Catalog) -> None:
+    """Every translation is formatted with its message's values (``%(name)s``; a plain ``%`` is
+    written ``%%``): one that names another value, or is no format at all, stops the build here
+    rather than in the middle of rendering."""
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        values = dict.fromkeys({name for text in ids for name in PLACEHOLDER.findall(text)} | {"num"}, 1)
+        for text in strings_of(message):
+            try:
+                text % values  # noqa: B018 - formatted to see that it can be
+            except (KeyError, ValueError, TypeError) as exc:
+                raise KowpError(f"{path}: the translation of {ids[0]!r} does not fit the message: {exc!r}") from None
 
 
 def merged(catalogs: Sequence[Catalog]) -> Catalog:
@@ -104,9 +148,13 @@ def merged(catalogs: Sequence[Catalog]) -> Catalog:
     base = catalogs[0]
     for override in catalogs[1:]:
         for message in override:
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            if message.id and all(strings) and not message.fuzzy:
+            if not message.id or message.fuzzy or not all(strings_of(message)):
+                continue
+            existing = base.get(message.id, context=message.context)
+            if existing is None:
                 base[message.id] = message
+            else:
+                existing.string = message.string
     return base
 
 

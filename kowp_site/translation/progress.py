@@ -20,10 +20,17 @@ from kowp_site import gitlog
 from kowp_site.site import render
 from kowp_site.site.config import Config
 from kowp_site.site.content import STATUSES, Content, Post
+from kowp_site.site.locale import N_, Messages
 
 MAX_MONTHS = 24  # the chart shows at most the last two years
 GITHUB_HANDLE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
-STATUS_NAMES = {"untranslated": "미번역", "draft": "번역 중", "review": "검토 중", "published": "게시됨"}
+# English message ids: the template shows each through the site's catalog (미번역, 번역 중 … in ko).
+STATUS_NAMES = {
+    "untranslated": N_("Not translated"),
+    "draft": N_("Being translated"),
+    "review": N_("In review"),
+    "published": N_("Published"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class Item:
     link: str  # the original on wordpress.org
     date: dt.datetime  # the original's date
     status: str
-    status_name: str
+    status_name: str  # a message id (see STATUS_NAMES)
     edit_url: str  # "번역하기": GitHub editor of the translation ("" without repo_url)
     href: str  # the Korean page, for published posts ("" otherwise)
     translators: tuple[str, ...]
@@ -49,9 +56,8 @@ class Month:
     month: int
     count: int
 
-    @property
-    def label(self) -> str:
-        return f"{self.year}년 {self.month}월"
+    def label(self, messages: Messages) -> str:
+        return messages.month_of_year(self.year, self.month)
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ def months(config: Config, posts: tuple[Post, ...]) -> tuple[Month, ...]:
     return tuple(out[-MAX_MONTHS:])
 
 
-def chart_svg(data: tuple[Month, ...]) -> Markup:
+def chart_svg(data: tuple[Month, ...], messages: Messages) -> Markup:
     """A bar chart as inline SVG with a <title> and a <desc> that says every value in words."""
     if not data:
         return Markup("")
@@ -140,8 +146,22 @@ def chart_svg(data: tuple[Month, ...]) -> Markup:
     peak = max(m.count for m in data) or 1
     width = left * 2 + len(data) * (bar + gap) - gap
     total = sum(m.count for m in data)
-    title = f"월별 게시된 번역 수 ({data[0].label} – {data[-1].label})"
-    desc = ", ".join(f"{m.label} {m.count}편" for m in data) + f". 모두 {total}편."
+    title = messages.gettext(
+        "Translations published per month (%(first)s – %(last)s)",
+        first=data[0].label(messages),
+        last=data[-1].label(messages),
+    )
+    each = (
+        messages.ngettext(
+            "%(num)d translation in %(month)s", "%(num)d translations in %(month)s", m.count, month=m.label(messages)
+        )
+        for m in data
+    )
+    desc = (
+        ", ".join(each)
+        + ". "
+        + messages.ngettext("In all, %(num)d translation.", "In all, %(num)d translations.", total)
+    )
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {top + height + bottom}" '
         f'width="{width}" height="{top + height + bottom}" role="img" '
@@ -156,11 +176,11 @@ def chart_svg(data: tuple[Month, ...]) -> Markup:
         y = top + height - h
         cx = x + bar // 2
         parts.append(
-            f"<g><title>{escape(m.label)}: {m.count}편</title>"
+            f"<g><title>{escape(bar_title(m, messages))}</title>"
             f'<rect x="{x}" y="{y}" width="{bar}" height="{h}" fill="#2271b1"/>'
             f'<text x="{cx}" y="{y - 6}" text-anchor="middle" font-size="12" fill="currentColor">{m.count}</text>'
             f'<text x="{cx}" y="{top + height + 15}" text-anchor="middle" font-size="11" fill="currentColor">'
-            f"{m.month}월</text>"
+            f"{escape(messages.short_month(m.month))}</text>"
         )
         if m.month == 1 or i == 0:
             parts.append(
@@ -172,7 +192,15 @@ def chart_svg(data: tuple[Month, ...]) -> Markup:
     return Markup("".join(parts))
 
 
-def progress(config: Config, content: Content, pretranslated: Mapping[str, float] | None = None) -> Progress:
+def bar_title(m: Month, messages: Messages) -> str:
+    return messages.ngettext(
+        "%(month)s: %(num)d translation", "%(month)s: %(num)d translations", m.count, month=m.label(messages)
+    )
+
+
+def progress(
+    config: Config, content: Content, messages: Messages, pretranslated: Mapping[str, float] | None = None
+) -> Progress:
     posts = content.posts  # newest first
     counts = dict.fromkeys(STATUSES, 0)
     for post in posts:
@@ -189,7 +217,7 @@ def progress(config: Config, content: Content, pretranslated: Mapping[str, float
         outdated_items=outdated,
         in_progress=tuple(item(config, p, pretranslated) for p in posts if p.status in ("draft", "review")),
         months=data,
-        chart=chart_svg(data),
+        chart=chart_svg(data, messages),
     )
 
 
@@ -239,7 +267,7 @@ def progress_pages(
             "translate/index.html",
             templates.render(
                 "translate.html",
-                progress=progress(config, content, pretranslated),
+                progress=progress(config, content, templates.messages, pretranslated),
                 canonical=config.url("translate/"),
             ),
         ),
