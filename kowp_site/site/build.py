@@ -12,7 +12,6 @@ written. When nothing changed at all, nothing is read beyond a stat of the input
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -151,8 +150,6 @@ def site_data(
     from kowp_site.site import render
 
     t = render.Templates(config, drafts=options.drafts, extra_head=options.extra_head)
-    if keys is not None and t.messages.digest:  # the catalogs' bytes, not only their stat, key every output
-        keys = dataclasses.replace(keys, site=cache.hash_text(keys.site, t.messages.digest))
     if bytecode is not None:
         import jinja2
 
@@ -222,7 +219,7 @@ def site_key(config: Config, options: BuildOptions, tool: str) -> str:
     return cache.hash_text(
         tool,
         repr(config),
-        cache.theme_signature(config),
+        cache.theme_signature(config),  # every file of the themes: templates, static files, message catalogs
         options.drafts,
         options.extra_head,
         os.environ.get("SOURCE_DATE_EPOCH", ""),

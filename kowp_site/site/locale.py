@@ -4,13 +4,13 @@ Every theme folder may carry ``locales/<language>/LC_MESSAGES/messages.po``. The
 theme ships the whole catalog for the languages it knows (``messages.pot`` lists every message);
 a site's own theme may carry a catalog with only the messages it words differently, and those
 win. Message ids are English, so a language with no catalog at all shows English (and the build
-says so once).
+says so once). Catalogs are theme files: the build's key holds them as it holds templates
+(:func:`kowp_site.site.cache.theme_signature`).
 """
 
 from __future__ import annotations
 
 import gettext
-import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -73,7 +73,6 @@ class Messages:
     language: str
     translations: gettext.NullTranslations
     sources: tuple[Path, ...]  # the catalogs merged, least specific first
-    digest: str  # of the catalogs' bytes: part of every output's key
 
     def gettext(self, message: str, **values: object) -> str:
         text = self.translations.gettext(message)
@@ -173,11 +172,9 @@ def load(dirs: Sequence[Path], language: str) -> Messages:
     """The messages of ``language`` from the theme folders ``dirs`` (most specific first)."""
     paths = catalog_files(dirs, language)
     if not paths:
-        return Messages(language, gettext.NullTranslations(), (), "")
-    data = [p.read_bytes() for p in paths]
-    digest = hashlib.sha256(b"\0".join(data)).hexdigest()
-    translations = compiled(merged([read_catalog(p, d) for p, d in zip(paths, data, strict=True)]))
-    return Messages(language, translations, tuple(paths), digest)
+        return Messages(language, gettext.NullTranslations(), ())
+    translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    return Messages(language, translations, tuple(paths))
 
 
 def warnings(dirs: Sequence[Path], language: str) -> list[Problem]:
