@@ -313,3 +313,24 @@ def test_a_cards_digest_follows_the_bytes_of_every_cards_module(monkeypatch, tmp
         assert cards._code_identity()[1:] == before[1:]  # Pillow and FreeType: the same
     finally:
         cards._code_identity.cache_clear()
+
+
+def test_a_cards_digest_is_the_hash_of_everything_it_shows():
+    """The digest names the kept drawing: the same texts, colours and identity give the same one,
+    any change another (and its value is the hash of the repr of all of them)."""
+    import hashlib
+
+    from kowp_site.site.card_drawing import FORMAT, Spec
+
+    colours = (("bg", "#ffffff"), ("fg", "#111111"))
+    identity = ("/fonts/a.otf", 123, 456, "code", "11.0", "2.13")
+    spec = Spec("제목 'quoted'", "릴리스 · 보안", "2026년 8월 30일", "워드프레스 소식", colours, None, identity)
+    text = repr((FORMAT, spec.title, spec.categories, spec.date, spec.site, colours, identity))
+    assert spec.digest == hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    changed = [
+        Spec("다른 제목", spec.categories, spec.date, spec.site, colours, None, identity),
+        Spec(spec.title, spec.categories, "2026년 8월 31일", spec.site, colours, None, identity),
+        Spec(spec.title, spec.categories, spec.date, spec.site, (("bg", "#000000"),), None, identity),
+        Spec(spec.title, spec.categories, spec.date, spec.site, colours, None, (*identity[:-1], "2.14")),
+    ]
+    assert len({spec.digest, *(c.digest for c in changed)}) == 5

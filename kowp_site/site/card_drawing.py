@@ -37,8 +37,16 @@ class Spec:
 
     @property
     def digest(self) -> str:
-        text = repr((FORMAT, self.title, self.categories, self.date, self.site, self.colours, self.identity))
+        """The hash of ``repr((FORMAT, title, categories, date, site, colours, identity))``; the
+        repr of the last two, the same for every card of a build, is made once."""
+        head = f"({FORMAT!r}, {self.title!r}, {self.categories!r}, {self.date!r}, {self.site!r}, "
+        text = head + _shared_repr(self.colours, self.identity)
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_repr(colours: tuple[tuple[str, str], ...], identity: tuple[object, ...]) -> str:
+    return f"{colours!r}, {identity!r})"
 
 
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:

@@ -234,8 +234,9 @@ def outputs(
             continue
         spec = spec_of(config, post, colours)
         if spec is not None:
-            found.append((post.path + CARD_FILE, partial(make, spec, cache), spec.digest))
-            wanted.add(f"{spec.digest}.png")
+            digest = spec.digest
+            found.append((post.path + CARD_FILE, partial(make, spec, cache), digest))
+            wanted.add(f"{digest}.png")
     return found
 
 
