@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 import lxml.html
 import pytest
@@ -259,3 +260,57 @@ def test_a_restart_serves_the_last_preview_at_once_while_it_is_built_again(site)
         _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode == 0, err.decode()
     assert "while it is built again" in err.decode()
+
+
+def test_a_save_while_a_build_runs_gets_its_page_at_once_and_the_newest_text_wins(server, site, monkeypatch):
+    """The builder thread may still be busy with the last save: the next save's page does not wait,
+    and the build that was running cannot leave its older page in place."""
+    gate, building = threading.Event(), threading.Event()
+    real_build = serve.build
+
+    def slow_build(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - stands in for build()
+        result = real_build(*args, **kwargs)  # it read the first save's text
+        page = serve.serve_folder(site.root) / "2026/08/hello/index.html"
+        made = page.read_bytes()
+        building.set()
+        assert gate.wait(WAIT)
+        page.write_bytes(made)  # as a build that writes its (older) page after the next save's
+        return result
+
+    monkeypatch.setattr(serve, "build", slow_build)
+    stop = threading.Event()
+    builder = threading.Thread(target=server.keep_building, args=(stop,), daemon=True)
+    builder.start()
+    try:
+        first = site.post("hello", ko={"title": "hello 제목", "body": "첫 번째 저장.\n"}) / "ko.md"
+        server.saved([first], None)
+        assert building.wait(WAIT)  # the build of the first save is under way (and has written)
+        second = site.post("hello", ko={"title": "hello 제목", "body": "두 번째 저장.\n"}) / "ko.md"
+        server.saved([second], None)
+        assert "두 번째 저장." in preview_page("hello", site).decode()  # at once, the build still running
+        version = server.state.version
+        assert server.state.paths == ("/2026/08/hello/index.html", "/2026/08/hello/")
+        building.clear()
+        gate.set()  # the first build ends; the second save's build follows
+        assert building.wait(WAIT)
+        deadline = time.monotonic() + WAIT
+        while server.state.version < version + 2:  # both builds announced
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        gate.set()
+        server.wake.set()
+        builder.join(timeout=WAIT)
+    assert "두 번째 저장." in preview_page("hello", site).decode()
+    clean = build(
+        site.root,
+        BuildOptions(
+            drafts=True,
+            output=site.root / "clean",
+            base_url=server.options.base_url,
+            extra_head=serve.RELOAD_SCRIPT,
+            cards=False,
+        ),
+    )
+    assert (clean.output / "2026/08/hello/index.html").read_bytes() == preview_page("hello", site)

@@ -13,12 +13,9 @@ is one of them (or when a style sheet, script or picture changed).
 from __future__ import annotations
 
 import json
-import os
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -29,11 +26,12 @@ from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.site import cache, preview
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
+from kowp_site.site.interim import serving_last_preview
 from kowp_site.site.output import Record, digest, guard_destination, write_changes
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0
-INTERIM_GRACE_SECONDS = 3.0  # how long the last preview's server may take to finish its answers
+BUILDER_GRACE_SECONDS = 10.0  # how long stopping waits for a build under way
 RELOAD_SCRIPT = """<script>(() => {
   const show = (text) => {
     let box = document.getElementById("kowp-problem");
@@ -206,6 +204,12 @@ class Server:
     session: Session = field(default_factory=Session)  # posts and manifest kept in memory between builds
     timings: bool = False  # print where the time of each rebuild went (serve --timings)
     quick: preview.QuickPages = field(default_factory=preview.QuickPages)
+    # Saved posts' pages are written by the watcher while the builder thread may be building:
+    lock: threading.Lock = field(default_factory=threading.Lock)  # pages written ahead vs a build's end
+    ahead: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # path -> (its number, its bytes)
+    written_ahead: int = 0  # pages written ahead so far (their numbers)
+    wake: threading.Event = field(default_factory=threading.Event)  # files were saved: build
+    pending: tuple[float | None, float, float | None] | None = None  # the oldest unbuilt save, for timings
 
     @property
     def url(self) -> str:
@@ -213,7 +217,8 @@ class Server:
         return f"http://{host}:{port}/"
 
     def rebuild(self, saved_at: float | None = None, changes: Iterable[Path] = ()) -> BuildResult | None:
-        """Build into the preview; publish reload or the problem. Returns None when the build failed.
+        """Write the saved post's page first, then build into the preview, in this thread; publish
+        reload or the problem. Returns None when the build failed.
 
         ``changes``: the files saved since the last build; when they are one post's Markdown, its
         page is written and sent first. ``saved_at``: when the newest of them was written
@@ -221,7 +226,35 @@ class Server:
         """
         began = time.time()
         quick = self.quick_page(changes)
-        page_sent = time.time() if quick else None
+        return self.build_now(saved_at, began, time.time() if quick else None)
+
+    def saved(self, changes: Sequence[Path], saved_at: float | None) -> None:
+        """Files were saved (the watcher calls this): the saved post's page now, and a build soon
+        in the builder thread (:meth:`keep_building`), which may still be busy with the last one."""
+        began = time.time()
+        quick = self.quick_page(changes)
+        with self.lock:
+            if self.pending is None:
+                self.pending = (saved_at, began, time.time() if quick else None)
+        self.wake.set()
+
+    def keep_building(self, stop: threading.Event) -> None:
+        """The builder thread: one build after each batch of saves, until ``stop`` is set."""
+        while True:
+            self.wake.wait()
+            if stop.is_set():
+                return
+            self.wake.clear()
+            with self.lock:
+                pending, self.pending = self.pending, None
+            saved_at, began, page_sent = pending or (None, time.time(), None)
+            self.build_now(saved_at, began, page_sent)
+
+    def build_now(self, saved_at: float | None, began: float, page_sent: float | None) -> BuildResult | None:
+        """Build into the preview; publish reload (naming the changed pages) or the problem."""
+        with self.lock:
+            first = self.written_ahead
+        build_began = time.time()
         started = time.perf_counter()
         try:
             result = build(self.root, self.options, self.session)
@@ -231,15 +264,37 @@ class Server:
             ui.fail("build failed; still serving the last good site — fix and save to rebuild")
             self.state.publish(problem_text(exc) or "build failed")
             return None
+        late = self.settle_ahead(first)
         ui.report(result.warnings)
         ui.info(
             f"built {result.posts} posts in {time.perf_counter() - started:.2f}s: "
             f"{result.written} files written, {result.removed} removed"
         )
-        self.state.publish(paths=None if self.state.problem else page_addresses(result.changed))
+        changed = None if result.changed is None else (*result.changed, *late)
+        self.state.publish(paths=None if self.state.problem else page_addresses(changed))
         if self.timings:
-            ui.info(timing_line(result, saved_at, began, time.time(), page_sent))
+            ui.info(timing_line(result, saved_at, began, time.time(), page_sent, build_began))
         return result
+
+    def settle_ahead(self, first: int) -> list[str]:
+        """Pages written ahead while the build that just ended ran (numbered after ``first``): the
+        build may have written an older text over them, so they are written again, and recorded
+        so that the next build (their saves woke it) compares with them. Returns their paths."""
+        with self.lock:
+            late = {path: data for path, (number, data) in self.ahead.items() if number > first}
+            self.ahead.clear()
+            if not late:
+                return []
+            dest = self.preview_folder()
+            write_changes(dest, late, [], lambda: cache.forget_manifest(self.session.last.config, dest))  # type: ignore[union-attr]
+            manifest = self.session.manifests.get(dest)
+            if manifest is not None:
+                written = {path: Record("", digest(data)) for path, data in late.items()}
+                self.session.manifests[dest] = cache.Manifest("", {**manifest.records, **written}, manifest.summary)
+        return sorted(late)
+
+    def preview_folder(self) -> Path:
+        return guard_destination(self.options.output or self.root / "site", self.root)
 
     def quick_page(self, changes: Iterable[Path]) -> str | None:
         """Write and announce the saved post's page before the build (see :mod:`kowp_site.site.preview`).
@@ -250,9 +305,7 @@ class Server:
         if last is None or self.state.problem:
             return None
         found = preview.changed_post(self.root, last.config.language, changes)
-        dest = guard_destination(self.options.output or self.root / "site", self.root)
-        manifest = self.session.manifests.get(dest)
-        if found is None or manifest is None:
+        if found is None:
             return None
         try:
             page = self.quick.make(last, *found)
@@ -260,10 +313,15 @@ class Server:
             return None  # the build that follows reports it
         if page is None:
             return None
-        write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest))
-        # The build compares with what is on disk now: it writes the page again only if it differs.
-        records = {**manifest.records, page.path: Record("", digest(page.data))}
-        self.session.manifests[dest] = cache.Manifest("", records, manifest.summary)
+        dest = self.preview_folder()
+        with self.lock:
+            write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest))
+            self.written_ahead += 1
+            self.ahead[page.path] = (self.written_ahead, page.data)
+            manifest = self.session.manifests.get(dest)  # None while a build runs (it holds it)
+            if manifest is not None:  # the next build compares with this page: it is not written twice
+                records = {**manifest.records, page.path: Record("", digest(page.data))}
+                self.session.manifests[dest] = cache.Manifest("", records, manifest.summary)
         self.state.publish(paths=page_addresses([page.path]))
         return page.path
 
@@ -275,11 +333,18 @@ class Server:
 
 
 def timing_line(
-    result: BuildResult, saved_at: float | None, began: float, published: float, page_sent: float | None = None
+    result: BuildResult,
+    saved_at: float | None,
+    began: float,
+    published: float,
+    page_sent: float | None = None,
+    build_began: float | None = None,
 ) -> str:
     """Where a rebuild's time went, from the save to the reload event (``serve --timings``).
 
-    ``page_sent``: when the saved post's own page was sent ahead of the build, if it was.
+    ``page_sent``: when the saved post's own page was sent ahead of the build, if it was;
+    ``build_began``: when the build began (later than the save's page when the last build was
+    still running).
     """
     ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
     phases = ", ".join(f"{name} {ms(s)}" for name, s in result.timings.items() if name != "total")
@@ -291,7 +356,10 @@ def timing_line(
             f"save -> reload {ms(published - saved_at)}: waiting for the save to settle {ms(began - saved_at)}"
         )
     parts.append(f"build {ms(result.timings.get('total', published - began))} ({phases})")
-    build_began = page_sent if page_sent is not None else began
+    ready = page_sent if page_sent is not None else began  # when this save could be built
+    build_began = ready if build_began is None else build_began
+    if build_began - ready > 0.005:
+        parts.insert(len(parts) - 1, f"waiting for the last build {ms(build_began - ready)}")
     parts.append(f"reload sent {ms(published - build_began - result.timings.get('total', 0.0))} after")
     return "timings: " + "; ".join(parts)
 
@@ -325,65 +393,6 @@ def start(
     return server
 
 
-@contextmanager
-def serving_last_preview(httpd: ThreadingHTTPServer, state: LiveState, folder: Path) -> Iterator[bool]:
-    """While the first build runs, serve the last preview (from an earlier ``serve``) marked as
-    being built again, so its first page shows at once; yields whether it does.
-
-    A forked process serves it on the already bound socket and stops when the build is done; the
-    pages' event stream then reconnects to this process, which reloads them. Forking happens
-    before any thread starts, so the build keeps its worker processes.
-    """
-    if not (folder / "index.html").is_file() or not hasattr(os, "fork") or threading.active_count() > 1:
-        yield False
-        return
-    host, port = httpd.server_address[:2]
-    ui.info(f"serving the last preview at http://{host}:{port}/ while it is built again")
-    pid = os.fork()
-    if pid == 0:  # the interim server: it only reads files and never returns into the caller
-        os._exit(_serve_until_stopped(httpd, state))
-    try:
-        yield True
-    finally:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + INTERIM_GRACE_SECONDS
-        while os.waitpid(pid, os.WNOHANG) == (0, 0):  # answers under way finish; a stuck one does not wait
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                break
-            time.sleep(0.01)
-
-
-class _Stopped(Exception):
-    """Raised in the interim server by SIGTERM: the new preview is ready."""
-
-
-def _serve_until_stopped(httpd: ThreadingHTTPServer, state: LiveState) -> int:
-    """The interim server's life: serve until SIGTERM, then finish the answers under way (their
-    event streams end at once) so that no reader gets half a page. Its exit code."""
-
-    def stop(*_: object) -> None:
-        raise _Stopped
-
-    try:
-        signal.signal(signal.SIGTERM, stop)
-        state.building = True
-        httpd.daemon_threads = False  # so that server_close() waits for each answer under way
-        httpd.serve_forever(poll_interval=0.05)
-    except _Stopped:
-        pass
-    except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
-        return 1
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        state.stop()
-        httpd.server_close()  # this process's copy of the socket; the builder keeps its own
-    except BaseException:  # noqa: BLE001
-        return 1
-    return 0
-
-
 def watch_paths(root: Path) -> list[Path]:
     paths = [root / "content", root / "themes", root / "pyproject.toml"]
     return [p for p in paths if p.exists()]
@@ -405,22 +414,30 @@ WATCH_STEP_MS = 20
 
 
 def watch(server: Server, stop: threading.Event) -> None:
-    """Rebuild after every batch of changes until ``stop`` is set (Ctrl-C sets it in run)."""
+    """Until ``stop`` is set (Ctrl-C sets it in run): each batch of saved files gets its post's
+    page at once and a build in the builder thread, so a save never waits for the last build."""
     from watchfiles import Change
     from watchfiles import watch as watch_files
 
-    for changes in watch_files(
-        *watch_paths(server.root),
-        watch_filter=relevant(server.root),
-        stop_event=stop,
-        debounce=150,
-        step=WATCH_STEP_MS,
-        rust_timeout=500,
-        yield_on_timeout=False,
-        raise_interrupt=False,
-    ):
-        saved = [] if any(c == Change.deleted for c, _ in changes) else [Path(p) for _, p in changes]
-        server.rebuild(saved_at=newest_change(changes), changes=saved)
+    builder = threading.Thread(target=server.keep_building, args=(stop,), name="kowp-build", daemon=True)
+    builder.start()
+    try:
+        for changes in watch_files(
+            *watch_paths(server.root),
+            watch_filter=relevant(server.root),
+            stop_event=stop,
+            debounce=150,
+            step=WATCH_STEP_MS,
+            rust_timeout=500,
+            yield_on_timeout=False,
+            raise_interrupt=False,
+        ):
+            saved = [] if any(c == Change.deleted for c, _ in changes) else [Path(p) for _, p in changes]
+            server.saved(saved, newest_change(changes))
+    finally:
+        stop.set()
+        server.wake.set()
+        builder.join(timeout=BUILDER_GRACE_SECONDS)
 
 
 def newest_change(changes: set[tuple[object, str]]) -> float | None:
