@@ -236,6 +236,19 @@ def files(data: SiteData) -> Iterator[Output]:
         yield Output(site_path, source, owner="post files")
 
 
+def scripts(data: SiteData) -> Iterator[Output]:
+    """The theme's scripts (``templates/js/*.js``), rendered with the site's messages to ``static/js/``.
+    A site theme's static file of the same name is copied instead (by :func:`files`): it wins."""
+    t = data.templates
+    names = sorted(
+        {p.name for d in t.dirs if (d / "templates" / "js").is_dir() for p in (d / "templates" / "js").iterdir()}
+    )
+    static = t.static_dirs()
+    for name in names:
+        if name.endswith(".js") and not any((folder / "js" / name).is_file() for folder in static):
+            yield Output(f"static/js/{name}", partial(t.render, f"js/{name}"), Reads(), "theme scripts")
+
+
 def images(data: SiteData) -> Iterator[Output]:
     """Smaller copies (WebP, and the original format) of post-folder images wider than the column."""
     from kowp_site.site.images import variant_bytes, variants

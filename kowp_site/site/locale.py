@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
+PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+)")
+ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"  # gettext's own rule where a catalog names none
+SAMPLES = 1000  # whole numbers tried to find one that takes each plural form
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark for extraction, translate later"
@@ -80,6 +83,30 @@ class Messages:
 
     def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
         return self.translations.ngettext(singular, plural, num) % {"num": num, **values}
+
+    def plural_rule(self) -> tuple[int, str]:
+        """(number of plural forms, the C expression of ``n`` that gives a form's index) from the
+        catalog's Plural-Forms; gettext accepts nothing in it but ``n``, numbers, operators and ``?:``."""
+        header = self.translations.info().get("plural-forms") or ENGLISH_PLURALS
+        found = PLURAL_FORMS.search(header)
+        where = ", ".join(str(p) for p in self.sources) or self.language
+        if found is None or int(found[1]) < 1:
+            raise KowpError(f"{where}: Plural-Forms {header!r} is not 'nplurals=N; plural=EXPRESSION;'")
+        try:
+            gettext.c2py(found[2])  # type: ignore[attr-defined]  # gettext's own check of the expression
+        except (ValueError, SyntaxError) as exc:
+            raise KowpError(f"{where}: the plural expression {found[2]!r} is not one gettext reads: {exc}") from None
+        return int(found[1]), found[2].strip()
+
+    def plural_forms(self, singular: str, plural: str) -> tuple[str, ...]:
+        """Every plural form of a message, by index (a form no number below :data:`SAMPLES` takes
+        is what :data:`SAMPLES` takes)."""
+        count, expression = self.plural_rule()
+        index = gettext.c2py(expression)  # type: ignore[attr-defined]
+        samples: dict[int, int] = {}
+        for n in range(SAMPLES):
+            samples.setdefault(index(n), n)
+        return tuple(self.ngettext(singular, plural, samples.get(i, SAMPLES)) for i in range(count))
 
     def month(self, number: int) -> str:
         """The name of month ``number`` (1-12) as the language writes it on its own."""
