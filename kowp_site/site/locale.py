@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
+BRACE_FIELD = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")  # {name}, not {{name}}
 PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+)")
 ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"  # gettext's own rule where a catalog names none
 SAMPLES = 1000  # whole numbers tried to find one that takes each plural form
@@ -155,17 +156,20 @@ def strings_of(message: Message) -> tuple[str, ...]:
 
 def check_formats(path: Path, catalog: Catalog) -> None:
     """Every translation is formatted with its message's values (``%(name)s``; a plain ``%`` is
-    written ``%%``): one that names another value, or is no format at all, stops the build here
-    rather than in the middle of rendering."""
+    written ``%%``; a script's message also ``{name}``, a brace ``{{``): one that names another
+    value, or is no format at all, stops the build here rather than in the middle of rendering."""
     for message in catalog:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         values = dict.fromkeys({name for text in ids for name in PLACEHOLDER.findall(text)} | {"num"}, 1)
+        braces = {name for text in ids for name in BRACE_FIELD.findall(text)}  # a script's message (jstext)
         for text in strings_of(message):
             try:
                 text % values  # noqa: B018 - formatted to see that it can be
-            except (KeyError, ValueError, TypeError) as exc:
+                if braces:
+                    text.format(**dict.fromkeys(braces, 1))
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
                 raise KowpError(f"{path}: the translation of {ids[0]!r} does not fit the message: {exc!r}") from None
 
 
@@ -200,7 +204,10 @@ def load(dirs: Sequence[Path], language: str) -> Messages:
     paths = catalog_files(dirs, language)
     if not paths:
         return Messages(language, gettext.NullTranslations(), ())
-    translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    try:
+        translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    except ValueError as exc:  # gettext compiles the Plural-Forms expression of the first catalog
+        raise KowpError(f"{paths[0]}: the plural expression of Plural-Forms is not one gettext reads: {exc}") from None
     return Messages(language, translations, tuple(paths))
 
 
