@@ -277,6 +277,7 @@ def test_a_site_theme_s_script_template_is_rendered_with_the_catalog(tmp_path):
     write(root, "themes/mine/templates/js/share.js", 'say({{ js_string(_("Copied.")) }});\n')
     write(root, "themes/mine/templates/js/extra.js", 'var LABEL = {{ js_string(_("Search")) }};\n')
     write(root, "themes/mine/templates/js/notes.txt", "not a script\n")
+    write(root, "themes/mine/templates/js/._share.js", "an editor's file\n")
     out = build(root, BuildOptions()).output
     assert (out / "static/js/share.js").read_text(encoding="utf-8") == 'say("Copied.");\n'
     assert (out / "static/js/extra.js").read_text(encoding="utf-8") == 'var LABEL = "Search";\n'

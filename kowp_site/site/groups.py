@@ -238,14 +238,13 @@ def files(data: SiteData) -> Iterator[Output]:
 
 def scripts(data: SiteData) -> Iterator[Output]:
     """The theme's scripts (``templates/js/*.js``), rendered with the site's messages to ``static/js/``.
-    A site theme's static file of the same name is copied instead (by :func:`files`): it wins."""
+    A static file of the same name in a site's theme is copied instead (by :func:`files`): it wins."""
+    from kowp_site.site.theme import script_templates
+
     t = data.templates
-    names = sorted(
-        {p.name for d in t.dirs if (d / "templates" / "js").is_dir() for p in (d / "templates" / "js").iterdir()}
-    )
     static = t.static_dirs()
-    for name in names:
-        if name.endswith(".js") and not any((folder / "js" / name).is_file() for folder in static):
+    for name in script_templates(t.dirs):
+        if not any((folder / "js" / name).is_file() for folder in static):
             yield Output(f"static/js/{name}", partial(t.render, f"js/{name}"), Reads(), "theme scripts")
 
 
