@@ -320,3 +320,14 @@ def test_an_incremental_build_follows_the_catalog_and_the_theme_s_scripts(tmp_pa
     ).read_bytes() == b'say("Searching\xe2\x80\xa6");\n'
     template.unlink()
     assert said_when_searching(assert_same_as_clean(root, scratch).output) == ['say("Searching…");']
+
+
+def test_a_brace_written_twice_in_a_translation_is_a_brace_in_the_script(tmp_path):
+    root = language_site(tmp_path / "root", "en", theme="mine")
+    write(
+        root,
+        "themes/mine/locales/en/LC_MESSAGES/messages.po",
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n\nmsgid "No results for ‘{query}’."\nmsgstr "{{0}} for {query}"\n',
+    )
+    script = (build(root, BuildOptions()).output / "static/js/search.js").read_text(encoding="utf-8")
+    assert 'if (!r.ranked.length) say("{0} for " + query.slice(0, 80));' in script

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
-BRACE_FIELD = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")  # {name}, not {{name}}
 PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+)")
 ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"  # gettext's own rule where a catalog names none
 SAMPLES = 1000  # whole numbers tried to find one that takes each plural form
@@ -154,6 +154,14 @@ def strings_of(message: Message) -> tuple[str, ...]:
     return message.string if isinstance(message.string, tuple) else (message.string,)
 
 
+def brace_fields(text: str) -> set[str]:
+    """The ``{name}`` fields of a message written for ``str.format`` (none if it is not one)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
+
+
 def check_formats(path: Path, catalog: Catalog) -> None:
     """Every translation is formatted with its message's values (``%(name)s``; a plain ``%`` is
     written ``%%``; a script's message also ``{name}``, a brace ``{{``): one that names another
@@ -163,7 +171,7 @@ def check_formats(path: Path, catalog: Catalog) -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         values = dict.fromkeys({name for text in ids for name in PLACEHOLDER.findall(text)} | {"num"}, 1)
-        braces = {name for text in ids for name in BRACE_FIELD.findall(text)}  # a script's message (jstext)
+        braces = {name for text in ids for name in brace_fields(text)}  # a script's message (jstext)
         for text in strings_of(message):
             try:
                 text % values  # noqa: B018 - formatted to see that it can be
