@@ -182,6 +182,7 @@ def test_subscribe_page_copies_each_feed_address(browser, share_site: Site, stri
     for name, path in (("RSS", "feed.xml"), ("Atom", "atom.xml"), ("JSON Feed", "feed.json")):
         button = page.get_by_role("button", name=f"{name} 주소 복사")
         assert button.is_visible()
+        page.locator("[data-status]").first.evaluate("el => { el.textContent = ''; }")  # not the last one's
         button.click()
         assert _status(page) == f"{name} 주소를 복사했습니다."
         assert page.evaluate("navigator.clipboard.readText()") == share_site.url + path
@@ -223,3 +224,50 @@ def test_the_mastodon_page_sends_the_reader_to_their_server_only(browser, share_
     again = open_page(context, share_site.url + "share/?text=x")
     assert again.locator("#mastodon-server").input_value() == "mastodon.example"
     context.close()
+
+
+REFUSED_CLIPBOARD = """
+if (window.Clipboard) {  // secure contexts only (not about:blank)
+  Object.defineProperty(Clipboard.prototype, 'writeText', {
+    configurable: true,
+    value: function () { return Promise.reject(new DOMException('refused', 'NotAllowedError')); },
+  });
+}
+"""
+SHARE_SAID = {  # (copy button, copy refused, share button, a bad server name) in the site's language
+    "en": (
+        "Copy link",
+        "Could not copy. Select the address and copy it yourself.",
+        "Go to your server and share",
+        "Write the server name in the form mastodon.social.",
+    ),
+    "ja": (
+        "リンクをコピー",
+        "コピーできませんでした。アドレスを選択して、手動でコピーしてください。",
+        "サーバーに移動して共有",
+        "サーバー名は mastodon.social のような形式で入力してください。",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", SHARE_SAID)
+def test_share_script_speaks_the_site_language(browser, tmp_path, strict_watch: Watch, lang: str):
+    """share.js rendered with the en or ja catalog: a refused copy and a bad server name."""
+    from tests.test_locales import language_site
+
+    copy_name, refused, share_name, bad_server = SHARE_SAID[lang]
+    server = LocalServer(tmp_path / "served")
+    try:
+        build_for(language_site(tmp_path / "root", lang), server)
+        context = watched_context(browser, strict_watch, permissions=CLIPBOARD)
+        context.add_init_script(REFUSED_CLIPBOARD)
+        post = open_page(context, server.url + "2026/06/post-1/")
+        post.locator("section.share").get_by_role("button", name=copy_name).click()
+        assert _status(post) == refused
+        share = open_page(context, server.url + "share/?text=x")
+        share.locator("#mastodon-server").fill("not a server")
+        share.get_by_role("button", name=share_name).click()
+        assert _status(share) == bad_server
+        context.close()
+    finally:
+        server.close()

@@ -215,7 +215,8 @@ def test_links_fires_on_an_internal_link_to_no_page_and_to_an_unpublished_post(s
         "[없는 글](/2026/08/nope/)을 보십시오.\n\n"
         "[검토 중인 글](/2026/08/target/)도 있습니다.\n\n"
         "[게시된 글](/2026/08/published-one/), [상대 경로](../published-one/), [보관함](/archive/), "
-        "[피드](https://example.org/kowp/feed.xml), [원문](https://wordpress.org/news/), [위](#top)를 참고하십시오.\n"
+        "[피드](https://example.org/kowp/feed.xml), [원문](https://wordpress.org/news/), [위](#top)를 참고하십시오.\n\n"
+        "[스크립트](/static/js/search.js)와 [스타일](/static/css/style.css)은 테마 파일입니다.\n"
     )
     site.post("linking", ko={"status": "draft", "body": body})
     ko = "content/posts/2026/08/linking/ko.md"

@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 LOCALES = REPO / "themes" / "default" / "locales"
 SHIPPED = ("ko", "ja", "en")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|(?<!\{)\{(\w+)\}(?!\})")  # %(name)s, or {name} in a script's message
+KEYWORDS = {"N_": None, "js_ngettext": (1, 2)}  # pybabel's -k N_ -k js_ngettext:1,2 (see babel.cfg)
 
 
 def extracted() -> set[tuple[str | None, str]]:
@@ -35,7 +36,7 @@ def extracted() -> set[tuple[str | None, str]]:
     parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
     with open(REPO / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse(cfg)
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, **KEYWORDS}
     found = set()
     for _, _, message, _, context in extract_from_dir(str(REPO), method_map, options_map, keywords=keywords):
         singular = message[0] if isinstance(message, tuple) else message
@@ -46,6 +47,10 @@ def extracted() -> set[tuple[str | None, str]]:
 
 def catalog(lang: str) -> Catalog:
     return read_po((LOCALES / lang / "LC_MESSAGES" / "messages.po").open("rb"))
+
+
+def placeholders(text: str) -> set[str]:
+    return {percent or brace for percent, brace in PLACEHOLDER.findall(text)}
 
 
 def coverage_problems(cat: Catalog, wanted: set[tuple[str | None, str]]) -> list[str]:
@@ -64,8 +69,8 @@ def coverage_problems(cat: Catalog, wanted: set[tuple[str | None, str]]) -> list
             problems.append(f"fuzzy: {msgid!r}")
         if isinstance(message.id, tuple) and len(strings) != cat.num_plurals:
             problems.append(f"{len(strings)} plural forms, want {cat.num_plurals}: {msgid!r}")
-        given = set(PLACEHOLDER.findall(" ".join(message.id if isinstance(message.id, tuple) else (message.id,))))
-        unknown = {name for s in strings for name in PLACEHOLDER.findall(s)} - given - {"num"}
+        given = placeholders(" ".join(message.id if isinstance(message.id, tuple) else (message.id,)))
+        unknown = {name for s in strings for name in placeholders(s)} - given - {"num"}
         if unknown:
             problems.append(f"unknown placeholder {sorted(unknown)}: {msgid!r}")
     return problems
@@ -76,7 +81,7 @@ def test_the_template_lists_every_message_the_theme_and_code_use():
     listed = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in pot if m.id}
     found = extracted()
     assert len(found) > 100
-    assert listed == found, "run `pybabel extract -F babel.cfg -k N_ -o themes/default/locales/messages.pot .`"
+    assert listed == found, "run the `pybabel extract` of babel.cfg"
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
@@ -94,10 +99,12 @@ def test_coverage_check_finds_what_a_catalog_lacks():
             'msgid "Search"\nmsgstr ""\n\n'
             '#, fuzzy\nmsgid "Archive"\nmsgstr "Old archive"\n\n'
             'msgid "About %(num)d minute"\nmsgid_plural "About %(num)d minutes"\nmsgstr[0] "1 min"\nmsgstr[1] ""\n\n'
-            'msgid "page %(number)s"\nmsgstr "page %(page)s"\n'
+            'msgid "page %(number)s"\nmsgstr "page %(page)s"\n\n'
+            'msgid "{count} result."\nmsgid_plural "{count} results."\nmsgstr[0] "{n} result."\nmsgstr[1] "{{n}}"\n'
         )
     )
     wanted = {(None, "Search"), (None, "Archive"), (None, "About %(num)d minute"), (None, "page %(number)s")}
+    wanted.add((None, "{count} result."))
     wanted.add((None, "Skip to content"))
     assert coverage_problems(broken, wanted) == [
         "empty: 'About %(num)d minute'",
@@ -105,6 +112,7 @@ def test_coverage_check_finds_what_a_catalog_lacks():
         "empty: 'Search'",
         "missing: 'Skip to content'",
         "unknown placeholder ['page']: 'page %(number)s'",
+        "unknown placeholder ['n']: '{count} result.'",
     ]
 
 

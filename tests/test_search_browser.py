@@ -1,4 +1,4 @@
-"""Search through the real client (themes/default/static/js/search.js) in Chromium.
+"""Search through the real client (themes/default/templates/js/search.js, rendered to static/js/) in Chromium.
 
 The search corpus (tests/search_corpus.py) is built and served on 127.0.0.1; every query of its
 table runs through ``/search/?q=...`` and must give what the index gives when read back in Python
@@ -219,3 +219,50 @@ def test_the_sample_site_finds_its_posts(browser, sample_site: Site, clean_watch
         assert found and found == reader(query)[:20], query
     assert "accessible-block-themes" in run_query(page, sample_site, "테마를")
     context.close()
+
+
+SEARCHED = {  # query -> what the status says once the search is done, in the site's language
+    "en": (
+        "Searching…",
+        {"Words": "1 result.", "footnote": "3 results.", "zzzq": "No results for ‘zzzq’."},
+    ),
+    "ja": (
+        "検索しています…",
+        {
+            "日本語の文章です": "検索結果は1件です。",
+            "日本語の本文です": "検索結果は3件です。",
+            "zzzq": "「zzzq」に一致する記事は見つかりませんでした。",
+        },
+    ),
+}
+SAID = """searching => { const s = document.getElementById('search-status').textContent;
+                         return s !== '' && s !== searching; }"""
+
+
+@pytest.mark.parametrize("lang", SEARCHED)
+def test_a_ja_or_en_site_s_search_says_its_language_with_its_plural_forms(
+    browser, tmp_path, clean_watch: Watch, lang: str
+) -> None:
+    """search.js rendered with the ja or en catalog (the sites of tests/test_locales.py)."""
+    from tests.test_locales import language_site
+
+    searching, said = SEARCHED[lang]
+    server = LocalServer(tmp_path / "served")
+    try:
+        build_for(language_site(tmp_path / "root", lang), server)
+        page = watched_context(browser, clean_watch).new_page()
+        statuses, counts = {}, []
+        for query in said:
+            page.goto(server.url + "search/?q=" + quote(query), wait_until="load")
+            page.wait_for_function(SAID, arg=searching)
+            statuses[query] = page.locator("#search-status").inner_text()
+            counts.append(page.locator("#search-results li").count())
+        assert statuses == said
+        assert counts == [1, 3, 0]
+        page.locator("#search-page-q").fill("")
+        page.locator("#search-page-q").press("Enter")  # an empty query is answered at once
+        empty = {"en": "Type what you are looking for.", "ja": "検索キーワードを入力してください。"}[lang]
+        page.wait_for_function("t => document.getElementById('search-status').textContent === t", arg=empty)
+        assert page.locator("#search-results li").count() == 0
+    finally:
+        server.close()

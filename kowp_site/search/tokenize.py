@@ -1,4 +1,4 @@
-"""Turn text into index terms; the client (themes/default/static/js/search.js) does exactly the same.
+"""Turn text into index terms; the client (themes/default/templates/js/search.js) does exactly the same.
 
 Korean (``language`` ko): Hangul runs become overlapping syllable bigrams (a one-syllable run is
 its own term) and the first bigram of a run is *word-initial*; ASCII is lowercased; version

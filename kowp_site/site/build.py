@@ -110,6 +110,7 @@ GROUPS: tuple[Group, ...] = (
     groups.standalone_pages,
     groups.sitemap,
     groups.files,
+    groups.scripts,
     groups.images,
     groups.search,
     groups.cards,

@@ -236,6 +236,18 @@ def files(data: SiteData) -> Iterator[Output]:
         yield Output(site_path, source, owner="post files")
 
 
+def scripts(data: SiteData) -> Iterator[Output]:
+    """The theme's scripts (``templates/js/*.js``), rendered with the site's messages to ``static/js/``.
+    A static file of the same name in a site's theme is copied instead (by :func:`files`): it wins."""
+    from kowp_site.site.theme import script_templates
+
+    t = data.templates
+    static = t.static_dirs()
+    for name in script_templates(t.dirs):
+        if not any((folder / "js" / name).is_file() for folder in static):
+            yield Output(f"static/js/{name}", partial(t.render, f"js/{name}"), Reads(), "theme scripts")
+
+
 def images(data: SiteData) -> Iterator[Output]:
     """Smaller copies (WebP, and the original format) of post-folder images wider than the column."""
     from kowp_site.site.images import variant_bytes, variants

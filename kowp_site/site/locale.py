@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,9 @@ if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
+PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+)")
+ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"  # gettext's own rule where a catalog names none
+SAMPLES = 1000  # whole numbers tried to find one that takes each plural form
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark for extraction, translate later"
@@ -81,6 +85,30 @@ class Messages:
     def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
         return self.translations.ngettext(singular, plural, num) % {"num": num, **values}
 
+    def plural_rule(self) -> tuple[int, str]:
+        """(number of plural forms, the C expression of ``n`` that gives a form's index) from the
+        catalog's Plural-Forms; gettext accepts nothing in it but ``n``, numbers, operators and ``?:``."""
+        header = self.translations.info().get("plural-forms") or ENGLISH_PLURALS
+        found = PLURAL_FORMS.search(header)
+        where = ", ".join(str(p) for p in self.sources) or self.language
+        if found is None or int(found[1]) < 1:
+            raise KowpError(f"{where}: Plural-Forms {header!r} is not 'nplurals=N; plural=EXPRESSION;'")
+        try:
+            gettext.c2py(found[2])  # type: ignore[attr-defined]  # gettext's own check of the expression
+        except (ValueError, SyntaxError) as exc:
+            raise KowpError(f"{where}: the plural expression {found[2]!r} is not one gettext reads: {exc}") from None
+        return int(found[1]), found[2].strip()
+
+    def plural_forms(self, singular: str, plural: str) -> tuple[str, ...]:
+        """Every plural form of a message, by index (a form no number below :data:`SAMPLES` takes
+        is what :data:`SAMPLES` takes)."""
+        count, expression = self.plural_rule()
+        index = gettext.c2py(expression)  # type: ignore[attr-defined]
+        samples: dict[int, int] = {}
+        for n in range(SAMPLES):
+            samples.setdefault(index(n), n)
+        return tuple(self.ngettext(singular, plural, samples.get(i, SAMPLES)) for i in range(count))
+
     def month(self, number: int) -> str:
         """The name of month ``number`` (1-12) as the language writes it on its own."""
         return self.translations.gettext(MONTHS[number - 1])
@@ -126,19 +154,30 @@ def strings_of(message: Message) -> tuple[str, ...]:
     return message.string if isinstance(message.string, tuple) else (message.string,)
 
 
+def brace_fields(text: str) -> set[str]:
+    """The ``{name}`` fields of a message written for ``str.format`` (none if it is not one)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
+
+
 def check_formats(path: Path, catalog: Catalog) -> None:
     """Every translation is formatted with its message's values (``%(name)s``; a plain ``%`` is
-    written ``%%``): one that names another value, or is no format at all, stops the build here
-    rather than in the middle of rendering."""
+    written ``%%``; a script's message also ``{name}``, a brace ``{{``): one that names another
+    value, or is no format at all, stops the build here rather than in the middle of rendering."""
     for message in catalog:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         values = dict.fromkeys({name for text in ids for name in PLACEHOLDER.findall(text)} | {"num"}, 1)
+        braces = {name for text in ids for name in brace_fields(text)}  # a script's message (jstext)
         for text in strings_of(message):
             try:
                 text % values  # noqa: B018 - formatted to see that it can be
-            except (KeyError, ValueError, TypeError) as exc:
+                if braces:
+                    text.format(**dict.fromkeys(braces, 1))
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
                 raise KowpError(f"{path}: the translation of {ids[0]!r} does not fit the message: {exc!r}") from None
 
 
@@ -173,7 +212,10 @@ def load(dirs: Sequence[Path], language: str) -> Messages:
     paths = catalog_files(dirs, language)
     if not paths:
         return Messages(language, gettext.NullTranslations(), ())
-    translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    try:
+        translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    except ValueError as exc:  # gettext compiles the Plural-Forms expression of the first catalog
+        raise KowpError(f"{paths[0]}: the plural expression of Plural-Forms is not one gettext reads: {exc}") from None
     return Messages(language, translations, tuple(paths))
 
 

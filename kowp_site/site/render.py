@@ -21,7 +21,7 @@ import markupsafe
 
 from kowp_site import __version__, gitlog
 from kowp_site.errors import KowpError
-from kowp_site.site import cards, locale
+from kowp_site.site import cards, jstext, locale
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
 from kowp_site.site.markdown import Rendered
@@ -167,6 +167,12 @@ def json_script(value: object) -> markupsafe.Markup:
     return markupsafe.Markup(text)
 
 
+def html_escaped(name: str | None) -> bool:
+    """Every template's output is HTML-escaped but a script's (``templates/js/*.js``), whose
+    messages are JavaScript string literals (:mod:`kowp_site.site.jstext`)."""
+    return not (name or "").endswith(".js")
+
+
 class ThemeEnvironment(jinja2.Environment):
     """A Jinja2 environment in which a post's ``html`` is fetched when a template reads it.
 
@@ -198,7 +204,7 @@ class Templates:
         self.env = ThemeEnvironment(
             loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
             extensions=["jinja2.ext.i18n"],
-            autoescape=True,
+            autoescape=html_escaped,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -224,6 +230,10 @@ class Templates:
             source_changed=gitlog.ChangeDates(config.root),  # when an outdated post's en.md changed
             preview_image=partial(cards.image_of, config),  # a post's og:image: its picture card or a fallback
             month_name=self.messages.month,
+            # Theme scripts (templates/js/): messages as JavaScript string expressions (see jstext).
+            js_string=jstext.js_string,
+            js_format=jstext.js_format,
+            js_ngettext=partial(jstext.js_ngettext, self.messages),
         )
 
     def format_date(self, value: dt.datetime | dt.date) -> str:

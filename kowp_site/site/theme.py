@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from kowp_site.errors import KowpError
@@ -29,3 +30,13 @@ def theme_dirs(config: Config) -> list[Path]:
     if default.resolve() not in [d.resolve() for d in dirs]:
         dirs.append(default)
     return dirs
+
+
+def script_templates(dirs: Sequence[Path]) -> list[str]:
+    """The scripts the theme folders ``dirs`` have as templates (``templates/js/*.js``, no
+    dot-names), which a build renders with the site's messages to ``static/js/``."""
+    found: set[str] = set()
+    for folder in (d / "templates" / "js" for d in dirs):
+        if folder.is_dir():
+            found.update(p.name for p in folder.iterdir() if p.suffix == ".js" and p.is_file() and p.name[0] != ".")
+    return sorted(found)

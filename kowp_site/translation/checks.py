@@ -351,7 +351,7 @@ def _missing_headings(
 
 def site_targets(config: Config, content: Content) -> set[str]:
     """Every site path a full (published-only) build writes, for the link check."""
-    from kowp_site.site.theme import theme_dirs
+    from kowp_site.site.theme import script_templates, theme_dirs
 
     targets = set(SITE_PATHS)
     for post in content.posts:
@@ -362,10 +362,12 @@ def site_targets(config: Config, content: Content) -> set[str]:
     targets.update(p.url_path for p in content.pages if not p.draft)
     targets.update(site_path for site_path, _ in content.assets)
     try:
-        for folder in theme_dirs(config):
+        dirs = theme_dirs(config)
+        for folder in dirs:
             static = folder / "static"
             if static.is_dir():
                 targets.update("static/" + f.relative_to(static).as_posix() for f in static.rglob("*") if f.is_file())
+        targets.update(f"static/js/{name}" for name in script_templates(dirs))  # rendered with the catalog
     except KowpError:
         pass
     return targets

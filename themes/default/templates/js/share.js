@@ -37,8 +37,8 @@
       show(button);
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(button.dataset.copy).then(
-          function () { say(button, button.dataset.copied || "복사했습니다."); },
-          function () { say(button, "복사하지 못했습니다. 주소를 직접 선택해 복사하십시오."); }
+          function () { say(button, button.dataset.copied || {{ js_string(_("Copied.")) }}); },
+          function () { say(button, {{ js_string(_("Could not copy. Select the address and copy it yourself.")) }}); }
         );
       });
     });
@@ -57,7 +57,7 @@
       // "mastodon.social", "https://mastodon.social/", "@me@mastodon.social": the host only.
       var host = server.value.trim().replace(/^https?:\/\//i, "").replace(/^@?[^@\/]*@/, "").split("/")[0].toLowerCase();
       if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]{1,5})?$/.test(host)) {
-        say(form, "서버 이름을 mastodon.social 같은 형식으로 적어 주십시오.");
+        say(form, {{ js_string(_("Write the server name in the form %(example)s.", example="mastodon.social")) }});
         server.focus();
         return;
       }

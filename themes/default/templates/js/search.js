@@ -223,8 +223,8 @@
     clear();
     results.removeAttribute("data-count");
     query = String(query || "");
-    if (!query.trim()) { say("검색어를 입력해 주세요."); return Promise.resolve(); }
-    say("검색하는 중…");
+    if (!query.trim()) { say({{ js_string(_("Type what you are looking for.")) }}); return Promise.resolve(); }
+    say({{ js_string(_("Searching…")) }});
     return getJSON("meta.json").then(function (meta) {
       var q = queryWords(query, meta.lang);
       if (!q.words.length) return { meta: meta, q: q, ranked: [] };
@@ -253,14 +253,14 @@
           if (row) results.appendChild(item(row, r.q.needles));
         });
         results.setAttribute("data-count", String(r.ranked.length));
-        if (!r.ranked.length) say("‘" + query.slice(0, 80) + "’에 대한 검색 결과가 없습니다.");
-        else if (r.ranked.length > top.length) say("검색 결과 " + r.ranked.length + "건 가운데 관련성이 높은 " + top.length + "건입니다.");
-        else say("검색 결과 " + r.ranked.length + "건입니다.");
+        if (!r.ranked.length) say({{ js_format(_("No results for ‘{query}’."), query="query.slice(0, 80)") }});
+        else if (r.ranked.length > top.length) say({{ js_ngettext("The {top} most relevant of {count} result.", "The {top} most relevant of {count} results.", count="r.ranked.length", top="top.length") }});
+        else say({{ js_ngettext("{count} result.", "{count} results.", count="r.ranked.length") }});
         performance.measure("kowp-search", { start: started, end: performance.now() });
       });
     }).catch(function () {
       if (mine !== current) return;
-      say("검색 색인을 불러오지 못했습니다. 잠시 후 다시 시도해 주세요.");
+      say({{ js_string(_("The search index could not be loaded. Please try again in a moment.")) }});
     });
   }
 
