@@ -198,7 +198,7 @@ def scan(config: Config) -> Scan:
 
 
 PACKAGE = Path(__file__).resolve().parent.parent  # kowp_site: every module may decide what an output holds
-LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter")
+LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter", "babel")
 
 
 def tool_fingerprint() -> str:
