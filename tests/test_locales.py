@@ -4,6 +4,7 @@ interface text, plural forms, a site theme's single-message override, and bad ca
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -174,6 +175,8 @@ def language_site(root: Path, lang: str, *, theme: str = "default", language: st
         folder = f"content/posts/2026/0{n + 5}/post-{n}"
         en = write(root, f"{folder}/en.md", en_md(f"post-{n}", month=n + 5, title=f"English {n}"))
         long = s["filler"] + "\n\n" + body if n == 2 else body  # post 2: a reading time of several minutes
+        if n == 1:  # a player and an embed, which bodies and feeds turn into labelled links
+            long += "\n\n" + MEDIA_HTML
         text = ko_md(title=title.format(n=n), translated=f"2026-09-0{n}", body=long, source_hash=sha(en.read_bytes()))
         if n == 3:  # outdated: its English changed after the translation
             text = text.replace(sha(en.read_bytes()), "sha256:" + "1" * 64)
@@ -181,6 +184,29 @@ def language_site(root: Path, lang: str, *, theme: str = "default", language: st
     write(root, "content/posts/2026/05/waiting/en.md", en_md("waiting", month=5, title="Untranslated"))
     write(root, "content/pages/about.md", f"---\ntitle: {s['about'][0]}\n---\n\n{s['about'][1]}")
     return root
+
+
+MEDIA_HTML = (
+    '<iframe src="https://www.youtube.com/embed/abcdefghijk"></iframe>\n\n'
+    '<audio controls src="https://example.org/media/episode-1.mp3"></audio>\n'
+)
+MEDIA_LINKS = {
+    "ja": ("動画を見る", "音声を聞く (episode-1.mp3)"),
+    "en": ("Watch the video", "Listen to the audio (episode-1.mp3)"),
+}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_players_and_embeds_made_links_are_labelled_in_the_site_language(built, lang):
+    video, audio = MEDIA_LINKS[lang]
+    page = doc(built[lang] / "2026/06/post-1/index.html")
+    assert texts(page, "//p[@class='embed']/a") == [video]
+    assert page.xpath("//p[@class='embed']/a/@href") == ["https://www.youtube.com/watch?v=abcdefghijk"]
+    feed = json.loads((built[lang] / "feed.json").read_text(encoding="utf-8"))
+    item = next(i for i in feed["items"] if i["url"].endswith("/2026/06/post-1/"))
+    body = lxml.html.fragment_fromstring(item["content_html"], create_parent="div")
+    assert texts(body, ".//a[@href='https://www.youtube.com/watch?v=abcdefghijk']") == [video]
+    assert texts(body, ".//a[@href='https://example.org/media/episode-1.mp3']") == [audio]
 
 
 @pytest.fixture(scope="module")
@@ -371,6 +397,23 @@ def test_a_site_theme_overrides_one_message_and_an_incremental_build_follows_it(
     assert reading_label(assert_same_as_clean(root, tmp_path / "scratch").output) == ["Minutes 2 read!"]
     po.unlink()
     assert reading_label(assert_same_as_clean(root, tmp_path / "scratch").output) == ["Reading time"]
+
+
+def test_an_override_of_a_body_label_reaches_the_kept_bodies(tmp_path):
+    """Bodies are kept rendered between builds: a changed label must render them again."""
+    root = language_site(tmp_path / "root", "en", theme="mine")
+    text = 'msgid ""\nmsgstr ""\n"Language: en\\n"\n\nmsgid "Watch the video"\nmsgstr "{text}"\n'
+    po = write(root, "themes/mine/locales/en/LC_MESSAGES/messages.po", text.format(text="Play it"))
+    first = build(root, BuildOptions())
+
+    def label(out: Path) -> list[str]:
+        return texts(doc(out / "2026/06/post-1/index.html"), "//p[@class='embed']/a")
+
+    assert label(first.output) == ["Play it"]
+    po.write_text(text.format(text="See it!"), encoding="utf-8")
+    assert label(assert_same_as_clean(root, tmp_path / "scratch").output) == ["See it!"]
+    po.unlink()
+    assert label(assert_same_as_clean(root, tmp_path / "scratch").output) == ["Watch the video"]
 
 
 def test_a_fuzzy_or_empty_override_keeps_the_shipped_message(tmp_path):

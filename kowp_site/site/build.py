@@ -289,7 +289,10 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
 
 def open_post_cache(config: Config, tool: str, session: Session | None) -> cache.PostCache:
     """The post cache of this tool and configuration: the session's when it kept one, else read."""
-    posts_cache = cache.PostCache(config, cache.hash_text(tool, repr(config)))
+    from kowp_site.site.entries import media_labels
+
+    # Bodies say the catalog's labels where a player or an embed becomes a link: they are part of the key.
+    posts_cache = cache.PostCache(config, cache.hash_text(tool, repr(config), media_labels(config)))
     if session is not None and session.posts is not None and session.posts.dir == posts_cache.dir:
         return session.posts
     posts_cache.load()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kowp_site.site.content import Content, Post
     from kowp_site.site.images import ImageInfo
     from kowp_site.site.markdown import Renderer
+    from kowp_site.site.media_links import MediaLabels
 
 PARALLEL_POSTS = 96  # fewer changed posts than this are loaded in this process
 POSTS_PER_TASK = 48
@@ -42,7 +43,16 @@ def make_renderer(config: Config) -> Renderer:
         config.embeds,
         config.image_hosts,
         FOOTNOTES_LABEL.get(config.language, "Notes"),
+        media_labels(config),
     )
+
+
+def media_labels(config: Config) -> MediaLabels:
+    """What the site's bodies say for a player or an embed made a link, from its message catalog."""
+    from kowp_site.site import locale
+    from kowp_site.site.theme import theme_dirs
+
+    return locale.load_kept(theme_dirs(config), config.language).media_labels()
 
 
 def post_views(

@@ -53,7 +53,7 @@ def item_html(view: PostView, messages: Messages) -> str:
     if view.translation and view.translation.translators:
         names = ", ".join(escape(t) for t in view.translation.translators)
         credits.append(messages.gettext("Translated by %(names)s", names=names))
-    return feed_html(view.html, view.url) + "\n<p>" + " · ".join(credits) + "</p>"
+    return feed_html(view.html, view.url, messages.media_labels()) + "\n<p>" + " · ".join(credits) + "</p>"
 
 
 def _generator(config: Config, views: Sequence[PostView], self_url: str, title: str, messages: Messages):  # noqa: ANN202

@@ -10,6 +10,7 @@ says so once). Catalogs are theme files: the build's key holds them as it holds 
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import re
@@ -24,6 +25,8 @@ from kowp_site.errors import KowpError, Problem
 if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a build with nothing to do
     from babel.messages.catalog import Catalog, Message
     from babel.support import Translations
+
+    from kowp_site.site.media_links import MediaLabels
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
@@ -68,6 +71,11 @@ SHORT_MONTHS = (
     N_("Nov"),
     N_("Dec"),
 )
+
+
+# What a rendered body says where a player or an embed becomes a link (markdown.MediaLabels).
+AUDIO_LABEL = N_("Listen to the audio")
+VIDEO_LABEL = N_("Watch the video")
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,12 @@ class Messages:
 
     def short_month(self, number: int) -> str:
         return self.translations.gettext(SHORT_MONTHS[number - 1])
+
+    def media_labels(self) -> MediaLabels:
+        """The labels of players and embeds turned into links, for the Markdown renderer and feeds."""
+        from kowp_site.site.media_links import MediaLabels
+
+        return MediaLabels(self.translations.gettext(AUDIO_LABEL), self.translations.gettext(VIDEO_LABEL))
 
     def month_of_year(self, year: int, month: int) -> str:
         return self.gettext("%(month)s %(year)s", month=self.month(month), year=year)
@@ -217,6 +231,19 @@ def load(dirs: Sequence[Path], language: str) -> Messages:
     except ValueError as exc:  # gettext compiles the Plural-Forms expression of the first catalog
         raise KowpError(f"{paths[0]}: the plural expression of Plural-Forms is not one gettext reads: {exc}") from None
     return Messages(language, translations, tuple(paths))
+
+
+def load_kept(dirs: Sequence[Path], language: str) -> Messages:
+    """:func:`load`, kept in this process while the catalog files keep their stat (the renderer of
+    every post and the templates share one compile; forked workers inherit it)."""
+    paths = catalog_files(dirs, language)
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return _load_kept(tuple(dirs), language, stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_kept(dirs: tuple[Path, ...], language: str, stamp: tuple[tuple[str, int, int], ...]) -> Messages:
+    return load(dirs, language)
 
 
 def warnings(dirs: Sequence[Path], language: str) -> list[Problem]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -24,6 +24,15 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kowp_site.site.images import ImageInfo, dress
+from kowp_site.site.media_links import (
+    KOREAN_LABELS,
+    MEDIA_TAG,
+    SRC_ATTR,
+    MediaLabels,
+    embeds_as_links,
+    media_as_links,
+    media_link,
+)
 
 SUMMARY_CHARS = 200
 
@@ -89,12 +98,6 @@ _ADD_ATTRIBUTES = {"img": ' decoding="async"', "iframe": ' loading="lazy"'}
 _A_TAG = re.compile(r'<a((?:\s[\w-]+(?:="[^"]*")?)*)>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.DOTALL)
-_IFRAME = re.compile(r"<iframe[^>]*\ssrc=\"([^\"]*)\"[^>]*>.*?</iframe>", re.DOTALL)
-# A sanitized player (nh3 serializes double-quoted values; a player holds no other player).
-_MEDIA = re.compile(r'<(audio|video)((?:\s[\w:-]+(?:="[^"]*")?)*)>(.*?)</\1>', re.DOTALL)
-_SRC_ATTR = re.compile(r'\ssrc="([^"]*)"')
-MEDIA_LABELS = {"audio": "오디오 듣기", "video": "동영상 보기"}
-_TITLE_ATTR = re.compile(r'\stitle="([^"]*)"')
 _HTTP = re.compile(r"https?://")
 _REL_ATTR = re.compile(r'\srel="([^"]*)"')
 _FIRST_IMG = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"(?:[^>]*\balt=\"([^\"]*)\")?")
@@ -315,9 +318,11 @@ class Renderer:
         embeds: str = "link",
         image_hosts: tuple[str, ...] = IMAGE_HOSTS,
         footnotes_label: str = FOOTNOTES_LABEL["ko"],
+        labels: MediaLabels = KOREAN_LABELS,
     ):
         self.base_path = base_path
         self.footnotes_label = footnotes_label  # the visually hidden heading of a body's footnotes
+        self.labels = labels
         self.site_host = site_host
         self.embeds = embeds  # "link": allowed iframes become plain links (no third-party request)
         # Image hosts a page may load from: the configured ones and the site's own host.
@@ -361,21 +366,21 @@ class Renderer:
         if "<iframe" in clean:  # both iframe passes match only there; most bodies have none
             clean = _EMPTY_IFRAME.sub("", clean)
             if self.embeds == "link":
-                clean = embeds_as_links(clean)
+                clean = embeds_as_links(clean, self.labels)
         if "<audio" in clean or "<video" in clean:
-            clean = _MEDIA.sub(self._media, clean)
+            clean = MEDIA_TAG.sub(self._media, clean)
         return _A_TAG.sub(self._rel, clean) if "<a" in clean else clean
 
     def _media(self, match: re.Match[str]) -> str:
         """A player that loads nothing until pressed (``embeds = "iframe"``, allowed host), else a link."""
         kind, attrs = match.group(1), match.group(2)
-        src = _SRC_ATTR.search(attrs)
+        src = SRC_ATTR.search(attrs)
         if not src:
             return ""
         address = src.group(1)
         if self.embeds == "iframe" and media_allowed(address.replace("&amp;", "&"), self.image_hosts):
             return f'<{kind} controls preload="none" src="{address}"></{kind}>'
-        return media_link(kind, address)
+        return media_link(kind, address, self.labels)
 
     def _rel(self, match: re.Match[str]) -> str:
         attrs = match.group(1)
@@ -444,51 +449,14 @@ def _add_attributes(match: re.Match[str]) -> str:
     return f"<{match.group(1)}{match.group(2)}{_ADD_ATTRIBUTES[match.group(1)]}>"
 
 
-def watch_url(src: str) -> str:
-    """An embed's address as a page a reader can open: YouTube embeds become watch URLs."""
-    found = re.match(r"https://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,20})(?:[?&#]|$)", src)
-    return f"https://www.youtube.com/watch?v={found.group(1)}" if found else src
-
-
-def media_link(kind: str, address: str) -> str:
-    """A player as a link with a visible label naming the file: ``오디오 듣기 (episode-1.mp3)``."""
-    name = unquote(urlsplit(address.replace("&amp;", "&")).path.rstrip("/").rsplit("/", 1)[-1])
-    label = MEDIA_LABELS[kind] + (f" ({escape(name)})" if name else "")
-    return f'<a class="media" href="{address}">{label}</a>'
-
-
-def media_as_links(html: str) -> str:
-    """Every (already sanitized) player as a link: feed readers get no player."""
-    if "<audio" not in html and "<video" not in html:
-        return html
-
-    def link(match: re.Match[str]) -> str:
-        src = _SRC_ATTR.search(match.group(2))  # the player's own address, never one inside it
-        return media_link(match.group(1), src.group(1)) if src else ""
-
-    return _MEDIA.sub(link, html)
-
-
-def embeds_as_links(html: str) -> str:
-    """Replace each (already sanitized) iframe by a paragraph linking to what it embedded."""
-
-    def link(match: re.Match[str]) -> str:
-        src = watch_url(match.group(1).replace("&amp;", "&"))
-        title = _TITLE_ATTR.search(match.group(0))
-        label = title.group(1) if title else "동영상 보기"
-        return f'<p class="embed"><a href="{escape(src)}">{label}</a></p>'
-
-    return _IFRAME.sub(link, html)
-
-
 @lru_cache(maxsize=1024)
-def feed_html(html: str, page_url: str) -> str:
+def feed_html(html: str, page_url: str, labels: MediaLabels = KOREAN_LABELS) -> str:
     """Sanitized page HTML -> feed content: absolute URLs, embeds as plain links.
 
     Feed readers drop iframes and cannot resolve relative URLs, so the W3C validator warns on
     both; this is called only for the few posts a feed carries.
     """
-    return _absolutizer_for_base(page_url).clean(media_as_links(embeds_as_links(html)))
+    return _absolutizer_for_base(page_url).clean(media_as_links(embeds_as_links(html, labels), labels))
 
 
 @lru_cache(maxsize=64)

@@ -200,7 +200,7 @@ class Templates:
     def __init__(self, config: Config, *, drafts: bool = False, extra_head: str = ""):
         self.config = config
         self.dirs = theme_dirs(config)
-        self.messages = locale.load(self.dirs, config.language)
+        self.messages = locale.load_kept(self.dirs, config.language)
         self.env = ThemeEnvironment(
             loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
             extensions=["jinja2.ext.i18n"],
