@@ -498,6 +498,7 @@ def test_skip_link_and_focus_ring_by_keyboard(
     assert page.locator(".skip-link").inner_text() == "본문으로 건너뛰기"
 
     page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#main'", timeout=5000)  # the jump is not instantaneous
     assert page.url.endswith("#main")
     assert page.evaluate("document.activeElement.id") == "main"
     assert page.evaluate("document.querySelectorAll('#main').length") == 1
