@@ -259,7 +259,7 @@ def test_a_restart_serves_the_last_preview_at_once_while_it_is_built_again(site)
         proc.terminate()
         _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode == 0, err.decode()
-    assert "while it is built again" in err.decode()
+    assert "serving the last preview at " in err.decode()
 
 
 def test_a_save_while_a_build_runs_gets_its_page_at_once_and_the_newest_text_wins(server, site, monkeypatch):
@@ -314,3 +314,59 @@ def test_a_save_while_a_build_runs_gets_its_page_at_once_and_the_newest_text_win
         ),
     )
     assert (clean.output / "2026/08/hello/index.html").read_bytes() == preview_page("hello", site)
+
+
+def test_a_first_start_shows_the_built_site_until_its_first_preview_is_up(site):
+    """No preview yet, but site/ was built (the README's first command does): its pages show at
+    once, under their own base path too, with the preview's script, until the preview is up."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from kowp_site.site.theme import bundled_theme
+
+    site.post("hello", ko={"title": "첫 제목"})
+    build(site.root, BuildOptions())  # site/, with the configured base path /kowp/
+    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
+    site.write("themes/slow/templates/post.html", "{% for i in range(60000000) %}{% endfor %}" + post_html)
+    site.config(extra='theme = "slow"')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with httpx.Client(timeout=WAIT) as client:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    first = client.get(url + "2026/08/hello/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "serve never answered"
+                    time.sleep(0.02)
+            doc = lxml.html.fromstring(first.content)
+            assert first.status_code == 200 and doc.xpath("string(//h1)") == "첫 제목"
+            assert 'new EventSource("/__kowp/events")' in doc.xpath("string(//head/script[last()])")
+            under_base = client.get(url + "kowp/2026/08/hello/")  # as the built pages link to it
+            assert under_base.status_code == 200 and under_base.content == first.content
+            css = client.get(url + "kowp/static/css/style.css")
+            assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+            with client.stream("GET", url + "__kowp/events") as stream:
+                lines = stream.iter_lines()
+                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
+            while True:  # until the builder's own server answers the stream
+                with client.stream("GET", url + "__kowp/events") as stream:
+                    if next(stream.iter_lines()) == "retry: 1000":
+                        break
+                assert time.monotonic() < deadline + WAIT, "the preview never came"
+                time.sleep(0.05)
+            assert client.get(url + "kowp/2026/08/hello/").status_code == 404  # the preview has no base path
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, err.decode()
+    assert "serving the built site (site/) at " in err.decode()

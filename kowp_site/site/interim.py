@@ -8,12 +8,14 @@ takes the socket over.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,21 +29,35 @@ INTERIM_GRACE_SECONDS = 3.0  # how long the last preview's server may take to fi
 
 
 @contextmanager
-def serving_last_preview(httpd: ThreadingHTTPServer, state: LiveState, folder: Path) -> Iterator[bool]:
+def serving_last_preview(
+    httpd: ThreadingHTTPServer,
+    state: LiveState,
+    folder: Path,
+    stand_in: tuple[Path, str] | None = None,
+    script: str = "",
+) -> Iterator[bool]:
     """While the first build runs, serve the last preview (from an earlier ``serve``) marked as
     being built again, so its first page shows at once; yields whether it does.
 
+    With no preview yet, ``stand_in`` (the built site's folder and its base path, see
+    :func:`stand_in_handler`) is served instead, with ``script`` (the preview's) in every page.
     A forked process serves it on the already bound socket and stops when the build is done; the
     pages' event stream then reconnects to this process, which reloads them. Forking happens
     before any thread starts, so the build keeps its worker processes.
     """
-    if not (folder / "index.html").is_file() or not hasattr(os, "fork") or threading.active_count() > 1:
+    shown = folder if (folder / "index.html").is_file() else None
+    if shown is None and stand_in is not None and (stand_in[0] / "index.html").is_file():
+        shown = stand_in[0]
+    if shown is None or not hasattr(os, "fork") or threading.active_count() > 1:
         yield False
         return
     host, port = httpd.server_address[:2]
-    ui.info(f"serving the last preview at http://{host}:{port}/ while it is built again")
+    what = "the last preview" if shown == folder else f"the built site ({shown.name}/)"
+    ui.info(f"serving {what} at http://{host}:{port}/ while the preview is built")
     pid = os.fork()
     if pid == 0:  # the interim server: it only reads files and never returns into the caller
+        if shown != folder and stand_in is not None:
+            httpd.RequestHandlerClass = stand_in_handler(httpd.RequestHandlerClass, shown, stand_in[1], script)
         os._exit(_serve_until_stopped(httpd, state))
     try:
         yield True
@@ -54,6 +70,42 @@ def serving_last_preview(httpd: ThreadingHTTPServer, state: LiveState, folder: P
                 os.waitpid(pid, 0)
                 break
             time.sleep(0.01)
+
+
+def stand_in_handler(base: type, folder: Path, base_path: str, script: str) -> type:
+    """``base`` (the preview's request handler) serving the built site in ``folder``: addresses
+    under the site's ``base_path`` are found too (its pages link there), and every page gets the
+    preview's ``script``, which shows that the preview is being built and reloads when it is."""
+
+    class StandIn(base):  # type: ignore[misc, valid-type]
+        def translate_path(self, path: str) -> str:
+            if base_path != "/" and path.startswith(base_path):
+                path = "/" + path[len(base_path) :]
+            return super().translate_path(path)
+
+        def send_head(self):  # noqa: ANN202 - http.server's: a file object or None
+            address = self.path.split("?", 1)[0].split("#", 1)[0]
+            found = Path(self.translate_path(address))
+            if address.endswith("/"):
+                found = found / "index.html"
+            if found.suffix != ".html" or not found.is_file():
+                return super().send_head()
+            body = with_script(found.read_bytes(), script)
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+
+    StandIn.folder = folder
+    return StandIn
+
+
+def with_script(page: bytes, script: str) -> bytes:
+    """``page`` with ``script`` at the end of its head (or at its start when it has none)."""
+    tag = script.encode("utf-8")
+    at = page.find(b"</head>")
+    return page[:at] + tag + page[at:] if at >= 0 else tag + page
 
 
 class _Stopped(Exception):

@@ -387,10 +387,21 @@ def start(
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
     server = Server(root, options, httpd, state, thread, timings=timings)
-    with serving_last_preview(httpd, state, folder):
+    with serving_last_preview(httpd, state, folder, built_site(root), RELOAD_SCRIPT):
         server.rebuild()  # before any thread runs: a cold build may fork worker processes
     thread.start()
     return server
+
+
+def built_site(root: Path) -> tuple[Path, str] | None:
+    """The site's own build (``site/``) and its base path, shown while a first preview is built."""
+    from kowp_site.site import config as config_mod
+
+    try:
+        config, _ = config_mod.load(root)
+    except KowpError:
+        return None  # the build that follows says what is wrong
+    return config.root / "site", config.base_path
 
 
 def watch_paths(root: Path) -> list[Path]:
