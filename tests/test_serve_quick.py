@@ -370,3 +370,37 @@ def test_a_first_start_shows_the_built_site_until_its_first_preview_is_up(site):
         _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode == 0, err.decode()
     assert "serving the built site (site/) at " in err.decode()
+
+
+def test_a_bug_in_a_build_is_shown_and_the_builder_keeps_going(server, site, monkeypatch, capsys):
+    calls = []
+    real_build = serve.build
+
+    def failing_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - stands in for build()
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "build", failing_once)
+    stop = threading.Event()
+    builder = threading.Thread(target=server.keep_building, args=(stop,), daemon=True)
+    builder.start()
+    try:
+        server.saved([], None)
+        deadline = time.monotonic() + WAIT
+        while not server.state.problem:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert "RuntimeError('boom')" in server.state.problem
+        site.post("hello", ko={"title": "고친 제목"})
+        server.saved([], None)
+        while server.state.problem:  # the next build went through and cleared it
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        server.wake.set()
+        builder.join(timeout=WAIT)
+    assert not builder.is_alive()
+    assert "a bug; please report it" in capsys.readouterr().err

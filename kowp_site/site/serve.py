@@ -248,7 +248,14 @@ class Server:
             with self.lock:
                 pending, self.pending = self.pending, None
             saved_at, began, page_sent = pending or (None, time.time(), None)
-            self.build_now(saved_at, began, page_sent)
+            try:
+                self.build_now(saved_at, began, page_sent)
+            except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, keep serving the last good site
+                import traceback
+
+                traceback.print_exc()
+                ui.fail(f"kowp-site failed while building (a bug; please report it): {exc!r}")
+                self.state.publish(f"kowp-site failed while building: {exc!r}")
 
     def build_now(self, saved_at: float | None, began: float, page_sent: float | None) -> BuildResult | None:
         """Build into the preview; publish reload (naming the changed pages) or the problem."""
