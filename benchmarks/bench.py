@@ -352,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", type=Path, default=Path("/tmp/peers/bin"), help="folder holding hugo and pelican")
     parser.add_argument("--only-cold", action="store_true", help="kowp-site cold builds only (for scaling runs)")
     parser.add_argument("--no-serve", action="store_true", help="skip the dev-server scenarios")
+    parser.add_argument("--only-serve", action="store_true", help="the dev-server scenarios only")
     parser.add_argument(
         "--kowp", default=f"{sys.executable} -m kowp_site", help="command that runs kowp-site (default: this Python)"
     )
@@ -373,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = kowp_scenarios(corpus, args.kowp.split(), target, trash)
     if args.only_cold:
         scenarios = scenarios[:1]
+    elif args.only_serve:
+        scenarios = []
     else:
         scenarios += peer_scenarios(corpus, args.peers, trash)
 

@@ -44,6 +44,7 @@ def running(site) -> Iterator[Running]:
     stop = threading.Event()
     watcher = threading.Thread(target=serve.watch, args=(server, stop), daemon=True)
     watcher.start()
+    assert server.watching.wait(WAIT)
     client = httpx.Client(timeout=WAIT)
     try:
         yield Running(server, client)

@@ -145,6 +145,11 @@ def test_the_reload_events_name_the_page_first_then_what_the_build_changed(serve
     stop = threading.Event()
     watcher = threading.Thread(target=serve.watch, args=(server, stop), daemon=True)
     watcher.start()
+    assert server.watching.wait(WAIT)
+    deadline = time.monotonic() + WAIT
+    while server.builds < 1:  # the build that catches up with saves made while serve started
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     try:
         save = lambda: site.post("hello", ko={"title": "hello 제목", "body": "다시 쓴 본문.\n"})  # noqa: E731
         save()
@@ -404,3 +409,19 @@ def test_a_bug_in_a_build_is_shown_and_the_builder_keeps_going(server, site, mon
         builder.join(timeout=WAIT)
     assert not builder.is_alive()
     assert "a bug; please report it" in capsys.readouterr().err
+
+
+def test_a_save_made_while_serve_was_starting_is_built(server, site):
+    """The watcher starts after the first build: what was saved meanwhile is built once it is up."""
+    events = Events(server.url + "__kowp/events")
+    site.post("hello", ko={"title": "시작하는 동안 고친 제목"})  # before anything watches
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(server, stop), daemon=True)
+    watcher.start()
+    try:
+        name, data = events.next_event()
+        assert name == "reload" and "/2026/08/hello/" in json.loads(data)["paths"]
+        assert "시작하는 동안 고친 제목" in preview_page("hello", site).decode()
+    finally:
+        stop.set()
+        watcher.join(timeout=WAIT)

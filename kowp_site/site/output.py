@@ -297,17 +297,21 @@ def can_write_in_place(dest: Path, changed: Mapping[str, Data]) -> bool:
     return True
 
 
-def write_changes(dest: Path, changed: Mapping[str, Data], stale: list[str], before_swap: Callable[[], None]) -> None:
+def write_changes(
+    dest: Path, changed: Mapping[str, Data], stale: list[str], before_swap: Callable[[], None], writer: str = ""
+) -> None:
     """Update ``dest`` in place: all temporaries first, then renames, then stale files removed.
 
     ``before_swap`` runs once every temporary file exists (the build forgets its manifest there,
-    so an interrupted swap is repaired by the next build).
+    so an interrupted swap is repaired by the next build). ``writer`` names the temporaries of a
+    second writer of the same folder (serve's saved page, beside a build), so that two writes of
+    one file never share a temporary.
     """
     temps: list[tuple[Path, Path]] = []
     try:
         for path in sorted(changed):
             target = dest / path
-            temp = target.with_name(f".{target.name}{TEMP_SUFFIX}")
+            temp = target.with_name(f".{target.name}{writer}{TEMP_SUFFIX}")
             temps.append((temp, target))
             _write_file(temp, changed[path])
     except BaseException:

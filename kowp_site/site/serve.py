@@ -31,6 +31,7 @@ from kowp_site.site.output import Record, digest, guard_destination, write_chang
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0
+AHEAD = ".ahead"  # the temporaries of pages written ahead of a build (see output.write_changes)
 BUILDER_GRACE_SECONDS = 10.0  # how long stopping waits for a build under way
 RELOAD_SCRIPT = """<script>(() => {
   const show = (text) => {
@@ -209,6 +210,8 @@ class Server:
     ahead: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # path -> (its number, its bytes)
     written_ahead: int = 0  # pages written ahead so far (their numbers)
     wake: threading.Event = field(default_factory=threading.Event)  # files were saved: build
+    watching: threading.Event = field(default_factory=threading.Event)  # set once the watcher is up
+    builds: int = 0  # builds the builder thread has finished
     pending: tuple[float | None, float, float | None] | None = None  # the oldest unbuilt save, for timings
 
     @property
@@ -256,6 +259,7 @@ class Server:
                 traceback.print_exc()
                 ui.fail(f"kowp-site failed while building (a bug; please report it): {exc!r}")
                 self.state.publish(f"kowp-site failed while building: {exc!r}")
+            self.builds += 1
 
     def build_now(self, saved_at: float | None, began: float, page_sent: float | None) -> BuildResult | None:
         """Build into the preview; publish reload (naming the changed pages) or the problem."""
@@ -278,6 +282,8 @@ class Server:
             f"{result.written} files written, {result.removed} removed"
         )
         changed = None if result.changed is None else (*result.changed, *late)
+        if changed == () and not self.state.problem:
+            return result  # nothing to reload (an unchanged save, or serve's catch-up build)
         self.state.publish(paths=None if self.state.problem else page_addresses(changed))
         if self.timings:
             ui.info(timing_line(result, saved_at, began, time.time(), page_sent, build_began))
@@ -293,7 +299,8 @@ class Server:
             if not late:
                 return []
             dest = self.preview_folder()
-            write_changes(dest, late, [], lambda: cache.forget_manifest(self.session.last.config, dest))  # type: ignore[union-attr]
+            forget = lambda: cache.forget_manifest(self.session.last.config, dest)  # type: ignore[union-attr]  # noqa: E731
+            write_changes(dest, late, [], forget, writer=AHEAD)
             manifest = self.session.manifests.get(dest)
             if manifest is not None:
                 written = {path: Record("", digest(data)) for path, data in late.items()}
@@ -322,7 +329,7 @@ class Server:
             return None
         dest = self.preview_folder()
         with self.lock:
-            write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest))
+            write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest), AHEAD)
             self.written_ahead += 1
             self.ahead[page.path] = (self.written_ahead, page.data)
             manifest = self.session.manifests.get(dest)  # None while a build runs (it holds it)
@@ -447,9 +454,15 @@ def watch(server: Server, stop: threading.Event) -> None:
             debounce=150,
             step=WATCH_STEP_MS,
             rust_timeout=500,
-            yield_on_timeout=False,
+            yield_on_timeout=True,  # an empty batch now and then: the first says the watcher is up
             raise_interrupt=False,
         ):
+            if not server.watching.is_set():  # files saved while serve started (its first build) were not watched
+                server.watching.set()
+                if not changes:
+                    server.saved([], None)  # a build that finds them (or, finding none, writes nothing)
+            if not changes:
+                continue
             saved = [] if any(c == Change.deleted for c, _ in changes) else [Path(p) for _, p in changes]
             server.saved(saved, newest_change(changes))
     finally:
