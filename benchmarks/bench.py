@@ -285,18 +285,30 @@ def measure_serve(
 
 
 def serve_sessions(corpus: Path, kowp: list[str], peers: Path, target: Path, runs: int, trash: Trash) -> list[Served]:
-    """kowp-site's server started twice on one port (as a translator does, on the default port):
-    first with no preview yet, then again, when it serves the last preview while building; then Hugo's."""
+    """kowp-site's server started on one port (as a translator does, on the default port): first
+    on a site never built (no site/, no cache), then with site/ built and no preview yet, then
+    again, when it serves the last preview while building; then Hugo's."""
     root = corpus / "kowp"
     year, month, slug = target.parent.relative_to(root / "content" / "posts").parts
     port = free_port()
     env_command = [*kowp, "serve", "--root", str(root), "--port", str(port), "--no-drafts"]
     page = f"http://127.0.0.1:{port}/{year}/{month}/{slug}/"
-    trash.clear(root / ".kowp-cache" / "serve")
-    found = [
-        measure_serve("kowp-site", env_command, root, page, target, runs, "first start"),
-        measure_serve("kowp-site", env_command, root, page, target, runs, "restart"),
-    ]
+    found = []
+    aside = [(root / name, root / f".bench-aside-{name}") for name in ("site", ".kowp-cache")]
+    for path, kept in aside:
+        if path.exists():
+            path.rename(kept)
+    try:  # a fresh clone: nothing built, nothing cached
+        found.append(measure_serve("kowp-site", env_command, root, page, target, runs, "first start, nothing built"))
+    finally:
+        for path, kept in aside:
+            trash.clear(path)
+            if kept.exists():
+                kept.rename(path)
+    if (root / "site" / "index.html").is_file():
+        trash.clear(root / ".kowp-cache" / "serve")
+        found.append(measure_serve("kowp-site", env_command, root, page, target, runs, "first start, site/ built"))
+    found.append(measure_serve("kowp-site", env_command, root, page, target, runs, "restart"))
     hugo = peers / "hugo"
     hugo_post = corpus / "hugo" / "content" / "posts" / f"{slug}.md"
     if hugo.exists() and hugo_post.exists():

@@ -604,3 +604,43 @@ def _config(blog):
     from kowp_site.site import config as config_mod
 
     return config_mod.load(blog.root)[0]
+
+
+def test_the_newest_posts_first_then_the_whole_site_equals_a_clean_build(site, tmp_path, monkeypatch):
+    """serve's first preview of a site never built: the newest posts, then the whole site in place.
+    The first build keeps the post cache of the posts it did not read, and the second renders
+    only the posts the first did not."""
+    for n, (year, month) in enumerate(((2025, 11), (2025, 12), (2026, 1), (2026, 2), (2026, 3))):
+        site.post(
+            f"post-{n}",
+            year=year,
+            month=month,
+            en={"date": f"{year}-{month:02d}-05T10:00:00+00:00"},
+            ko={"title": f"글 {n}", "body": f"본문 {n}.\n"},
+        )
+    build(site.root, BuildOptions(output=site.root / "whole"))  # the cache holds every post
+    loaded: list[str] = []
+    real = entries._load_entry
+
+    def counting(config, found, name, *args):  # noqa: ANN001, ANN002, ANN202 - stands in for _load_entry
+        loaded.append(name)
+        return real(config, found, name, *args)
+
+    monkeypatch.setattr(entries, "_load_entry", counting)
+    site.post("post-4", year=2026, month=3, en={"date": "2026-03-05T10:00:00+00:00"}, ko={"title": "새 글 4"})
+    site.post("post-0", year=2025, month=11, en={"date": "2025-11-05T10:00:00+00:00"}, ko={"title": "새 글 0"})
+    out = site.root / "first"
+    first = build(site.root, BuildOptions(output=out, newest=2))
+    assert loaded == ["2026/03/post-4"]  # the changed post of the two newest; nothing older is read
+    assert first.posts == 2
+    assert sorted(p.parent.relative_to(out).as_posix() for p in out.glob("*/*/*/index.html")) == [
+        "2026/02/post-3",
+        "2026/03/post-4",
+    ]
+    home = lxml.html.fromstring((out / "index.html").read_bytes())
+    assert [a.text_content().strip() for a in home.xpath("//main//h2/a")] == ["새 글 4", "글 3"]
+    loaded.clear()
+    whole = build(site.root, BuildOptions(output=out))
+    assert loaded == ["2025/11/post-0"]  # the other unchanged posts came from the cache the first build kept
+    assert whole.posts == 5
+    assert tree(out) == clean_build(site.root, tmp_path, BuildOptions())

@@ -377,6 +377,68 @@ def test_a_first_start_shows_the_built_site_until_its_first_preview_is_up(site):
     assert "serving the built site (site/) at " in err.decode()
 
 
+def test_a_first_start_of_a_site_never_built_serves_the_newest_posts_while_it_builds(site):
+    """Neither a preview nor site/: the newest posts are built first and served at once, marked as
+    building; an older post's address shows the 404 page with the preview's script until the whole
+    preview is up, then the post."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from kowp_site.site.theme import bundled_theme
+
+    for n in range(serve.FIRST_POSTS):
+        site.post(f"new-{n:02d}", ko={"title": f"새 글 {n}"})
+    site.post("old", year=2025, month=1, en={"date": "2025-01-05T10:00:00+00:00"}, ko={"title": "오래된 글"})
+    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
+    slow = '{% if post.title == "오래된 글" %}{% for i in range(60000000) %}{% endfor %}{% endif %}'
+    site.write("themes/slow/templates/post.html", slow + post_html)
+    site.config(extra='theme = "slow"')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with httpx.Client(timeout=WAIT) as client:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    first = client.get(url + "2026/08/new-00/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "serve never answered"
+                    time.sleep(0.02)
+            assert first.status_code == 200
+            assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "새 글 0"
+            old = client.get(url + "2025/01/old/")
+            assert old.status_code == 404
+            assert 'new EventSource("/__kowp/events")' in lxml.html.fromstring(old.content).xpath(
+                "string(//head/script[last()])"
+            )
+            with client.stream("GET", url + "__kowp/events") as stream:
+                lines = stream.iter_lines()
+                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
+            while True:  # until the builder's own server answers the stream
+                with client.stream("GET", url + "__kowp/events") as stream:
+                    if next(stream.iter_lines()) == "retry: 1000":
+                        break
+                assert time.monotonic() < deadline + WAIT, "the whole preview never came"
+                time.sleep(0.05)
+            old = client.get(url + "2025/01/old/")
+            assert old.status_code == 200
+            assert lxml.html.fromstring(old.content).xpath("string(//h1)") == "오래된 글"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, err.decode()
+    assert f"serving the newest {serve.FIRST_POSTS} posts at " in err.decode()
+    assert "Traceback" not in err.decode()
+
+
 def test_a_bug_in_a_build_is_shown_and_the_builder_keeps_going(server, site, monkeypatch, capsys):
     calls = []
     real_build = serve.build

@@ -59,6 +59,7 @@ class BuildOptions:
     base_url: str | None = None
     extra_head: str = ""  # markup injected into every page's <head>; only `serve` uses it
     cards: bool = True  # False: draw no picture cards whatever the configuration says (serve previews)
+    newest: int = 0  # N > 0: only the N newest post folders (serve's first preview of a site never built)
     progress: Progress | None = field(default=None, compare=False)  # told about long phases
 
 
@@ -225,6 +226,7 @@ def site_key(config: Config, options: BuildOptions, tool: str) -> str:
         options.extra_head,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
         cards.signature(config),  # which font draws the cards decides every post's og:image
+        options.newest,
     )
 
 
@@ -237,6 +239,8 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     tool = cache.tool_fingerprint()
     site = site_key(config, options, tool)
     found = cache.scan(config)
+    if options.newest > 0:
+        found = cache.newest(found, options.newest)
     inputs = cache.hash_text(site, found.key, options.strict, cache.git_signature(config.root))
     if session is not None and dest in session.manifests and dest.is_dir():
         manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written

@@ -164,6 +164,7 @@ class Scan:
     signatures: dict[str, Signature]
     pages: Signature
     key: str  # changes when any content file may have changed
+    partial: bool = False  # only some post folders (see :func:`newest`): the cache keeps the others
 
 
 def post_folders(posts_dir: Path) -> list[tuple[str, str, str, str]]:
@@ -195,6 +196,14 @@ def scan(config: Config) -> Scan:
         sigs[name] = signature(folder)
     pages = signature(config.content_dir / "pages")
     return Scan(folders, sigs, pages, hash_text(sorted(sigs.items()), pages))
+
+
+def newest(found: Scan, count: int) -> Scan:
+    """``found`` with only its ``count`` newest post folders (by year and month, then name)."""
+    kept = sorted(found.folders)[-count:]
+    sigs = {name: found.signatures[name] for name in kept}
+    folders = {name: found.folders[name] for name in kept}
+    return Scan(folders, sigs, found.pages, hash_text(sorted(sigs.items()), found.pages, count), partial=True)
 
 
 PACKAGE = Path(__file__).resolve().parent.parent  # kowp_site: every module may decide what an output holds

@@ -95,13 +95,14 @@ def load_posts(
             posts_cache.put(entry)
         if entry is None or needs_markdown(entry, drafts):
             todo.append(name)
-    posts_cache.keep_only(found.folders)
+    if not found.partial:
+        posts_cache.keep_only(found.folders)
 
     by_shard: dict[str, list[str]] = {}
     for name in todo:
         by_shard.setdefault(cache.shard_of(name), []).append(name)
     sizes = shard_sizes(found)
-    whole = {shard for shard, names in by_shard.items() if len(names) == sizes[shard]}
+    whole = {shard for shard, names in by_shard.items() if len(names) == sizes[shard] and not found.partial}
     task = partial(_load_chunk, config, found, posts_cache, drafts, whole)
     if len(todo) < PARALLEL_POSTS:
         results = [task(list(by_shard.values()))]

@@ -35,13 +35,15 @@ def serving_last_preview(
     folder: Path,
     stand_in: tuple[Path, str] | None = None,
     script: str = "",
+    shown_as: str = "",
 ) -> Iterator[bool]:
     """While the first build runs, serve the last preview (from an earlier ``serve``) marked as
     being built again, so its first page shows at once; yields whether it does.
 
     With no preview yet, ``stand_in`` (the built site's folder and its base path, see
     :func:`stand_in_handler`) is served instead, with ``script`` (the preview's) in every page.
-    A forked process serves it on the already bound socket and stops when the build is done; the
+    ``shown_as`` names what is served in the terminal's line, when not the last preview (a first
+    preview of the newest posts). A forked process serves it on the already bound socket and stops when the build is done; the
     pages' event stream then reconnects to this process, which reloads them. Forking happens
     before any thread starts, so the build keeps its worker processes.
     """
@@ -52,7 +54,7 @@ def serving_last_preview(
         yield False
         return
     host, port = httpd.server_address[:2]
-    what = "the last preview" if shown == folder else f"the built site ({shown.name}/)"
+    what = shown_as or ("the last preview" if shown == folder else f"the built site ({shown.name}/)")
     ui.info(f"serving {what} at http://{host}:{port}/ while the preview is built")
     pid = os.fork()
     if pid == 0:  # the interim server: it only reads files and never returns into the caller

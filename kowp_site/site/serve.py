@@ -13,10 +13,11 @@ is one of them (or when a style sheet, script or picture changed).
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -159,6 +160,16 @@ class Handler(SimpleHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The preview's HTTP server: a reader who leaves during an answer (a reload, a closed tab) is
+    no error to print."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipeError, ConnectionResetError, ...
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def event(state: LiveState) -> bytes:
@@ -386,7 +397,7 @@ def start(
     folder = serve_folder(root.resolve())
     handler = type("PreviewHandler", (Handler,), {"state": state, "folder": folder})
     try:
-        httpd = ThreadingHTTPServer((host, port), handler)
+        httpd = PreviewServer((host, port), handler)
     except OSError as exc:
         raise KowpError(f"cannot listen on {host}:{port}: {exc.strerror} — try --port with another number") from None
     httpd.daemon_threads = True
@@ -401,10 +412,42 @@ def start(
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
     server = Server(root, options, httpd, state, thread, timings=timings)
-    with serving_last_preview(httpd, state, folder, built_site(root), RELOAD_SCRIPT):
+    stand_in = built_site(root)
+    shown_as = ""
+    if not shown_at_once(folder, stand_in) and first_preview(root, options):
+        shown_as = f"the newest {FIRST_POSTS} posts"
+    with serving_last_preview(httpd, state, folder, stand_in, RELOAD_SCRIPT, shown_as):
         server.rebuild()  # before any thread runs: a cold build may fork worker processes
     thread.start()
     return server
+
+
+FIRST_POSTS = 30  # a first start with nothing to show builds these newest posts first
+
+
+def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
+    """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
+    return (folder / "index.html").is_file() or (stand_in is not None and (stand_in[0] / "index.html").is_file())
+
+
+def first_preview(root: Path, options: BuildOptions) -> bool:
+    """Build the newest posts into the preview, to be served while the whole preview is built
+    (a first start of a site never built: the first page in about a second, not after a whole
+    build); whether it did (a site of so few posts is built whole at once).
+
+    Pages of older posts are not there yet: their address shows the preview's 404 page, marked as
+    building, which reloads once the whole preview is up. A problem is left to the whole build to say.
+    """
+    from kowp_site.site import config as config_mod
+
+    try:
+        config, _ = config_mod.load(root)
+        if len(cache.post_folders(config.content_dir / "posts")) <= FIRST_POSTS:
+            return False
+        build(root, replace(options, newest=FIRST_POSTS))
+    except KowpError:
+        return False
+    return True
 
 
 def built_site(root: Path) -> tuple[Path, str] | None:
