@@ -16,6 +16,7 @@ from kowp_site.site import build, card_drawing, card_fonts, cards, entries
 from kowp_site.site import content as content_mod
 from kowp_site.site.config import load as load_config
 from tests.conftest import PYPROJECT, korean_font_found
+from tests.test_incremental import clean_build, tree
 
 needs_font = pytest.mark.skipif(not korean_font_found(), reason="no Korean font: install fonts-noto-cjk")
 URL = "https://example.org/kowp/2026/08/"
@@ -169,6 +170,38 @@ def test_cards_are_byte_identical_between_builds_and_an_unchanged_build_draws_no
     digests = sorted(f"{cards.spec_of(config, v.post).digest}.png" for v in views)
     assert sorted(p.name for p in cards.cache_dir(config).iterdir()) == digests and len(digests) == 2
     assert (tmp_path / "three/2026/08/first/card.png").read_bytes() != first
+
+
+@needs_font
+def test_a_build_decides_again_only_the_cards_of_posts_whose_files_changed(site, tmp_path, monkeypatch):
+    """Which posts get a card, and its digest, are kept between builds: an edit decides one card; a
+    setting the cards follow (the site's title, shown on every card) decides them all."""
+    for n in range(3):
+        site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
+    out = tmp_path / "out"
+    build.build(site.root, build.BuildOptions(output=out))
+    decided: list[str] = []
+    real = cards.decide
+    monkeypatch.setattr(
+        cards, "decide", lambda config, post, *more: decided.append(post.key.path) or real(config, post, *more)
+    )
+    site.post("post-1", ko={"title": "고친 글 1", "translated": "2026-08-20"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert decided == ["2026/08/post-1"]
+    assert _opened((out / "2026/08/post-1/card.png").read_bytes()).size == (card_drawing.WIDTH, card_drawing.HEIGHT)
+    config = load_config(site.root)[0]
+    edited = next(p for p in content_mod.load(config)[0].posts if p.key.path == "2026/08/post-1")
+    assert f"{cards.spec_of(config, edited).digest}.png" in {p.name for p in cards.cache_dir(config).iterdir()}
+    decided.clear()
+    site.config(raw=PYPROJECT.format(extra="").replace('title = "테스트 사이트"', 'title = "다른 이름"'))
+    build.build(site.root, build.BuildOptions(output=out))
+    assert sorted(decided) == ["2026/08/post-0", "2026/08/post-1", "2026/08/post-2"]
+    decided.clear()
+    (cards.cache_dir(config).parent / cards.DECISIONS_FILE).write_bytes(b"not a pickle")
+    site.post("post-2", ko={"title": "고친 글 2", "translated": "2026-08-20"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert sorted(decided) == ["2026/08/post-0", "2026/08/post-1", "2026/08/post-2"]  # damaged: all again
+    assert tree(out) == clean_build(site.root, tmp_path)
 
 
 @needs_font

@@ -19,7 +19,12 @@ UTILITIES = {
     "kowp_site.parallel",
 }
 CAPABILITIES = ("kowp_site.fetch", "kowp_site.translation", "kowp_site.social", "kowp_site.search")
-ASSEMBLY = {"kowp_site.site.build", "kowp_site.site.serve", "kowp_site.site.groups"}  # put every capability together
+ASSEMBLY = {
+    "kowp_site.site.build",
+    "kowp_site.site.serve",
+    "kowp_site.site.interim",
+    "kowp_site.site.groups",
+}  # put every capability together
 TOP = ("kowp_site.commands", "kowp_site.cli", "kowp_site.__main__")
 
 

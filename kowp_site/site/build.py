@@ -240,7 +240,7 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     site = site_key(config, options, tool)
     found = cache.scan(config)
     if options.newest > 0:
-        found = cache.newest(found, options.newest)
+        found = newest(found, options.newest)
     inputs = cache.hash_text(site, found.key, options.strict, cache.git_signature(config.root))
     if session is not None and dest in session.manifests and dest.is_dir():
         manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written
@@ -289,6 +289,16 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     clock.phase("write")
     clock.total()
     return result
+
+
+def newest(found: cache.Scan, count: int) -> cache.Scan:
+    """``found`` with only its ``count`` newest post folders (by year and month, then name)."""
+    kept = sorted(found.folders)[-count:]
+    sigs = {name: found.signatures[name] for name in kept}
+    folders = {name: found.folders[name] for name in kept}
+    return cache.Scan(
+        folders, sigs, found.pages, cache.hash_text(sorted(sigs.items()), found.pages, count), partial=True
+    )
 
 
 def open_post_cache(config: Config, tool: str, session: Session | None) -> cache.PostCache:

@@ -198,14 +198,6 @@ def scan(config: Config) -> Scan:
     return Scan(folders, sigs, pages, hash_text(sorted(sigs.items()), pages))
 
 
-def newest(found: Scan, count: int) -> Scan:
-    """``found`` with only its ``count`` newest post folders (by year and month, then name)."""
-    kept = sorted(found.folders)[-count:]
-    sigs = {name: found.signatures[name] for name in kept}
-    folders = {name: found.folders[name] for name in kept}
-    return Scan(folders, sigs, found.pages, hash_text(sorted(sigs.items()), found.pages, count), partial=True)
-
-
 PACKAGE = Path(__file__).resolve().parent.parent  # kowp_site: every module may decide what an output holds
 LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "jinja2", "markupsafe", "feedgen", "yaml", "frontmatter", "babel")
 

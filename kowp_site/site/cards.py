@@ -25,7 +25,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -216,40 +216,106 @@ def cache_dir(config: Config) -> Path:
     return cache_root(config) / "cards"
 
 
+Decision = tuple[str, str] | None  # a post's card: (its site path, its digest), or None when it gets none
+
+
 def outputs(
-    config: Config, views: Sequence[Any], cache: Path | None, assets: Set[str] | None = None
+    config: Config,
+    views: Sequence[Any],
+    cache: Path | None,
+    assets: Set[str] | None = None,
+    settings: str = "",
+    digests: Mapping[str, str] | None = None,
 ) -> list[tuple[str, Callable[[], bytes], str]]:
     """(site path, maker of the PNG bytes, digest of everything drawn) of every card to draw.
 
     One per view that gets a drawn card (see :func:`image_of`); ``cache`` keeps drawn cards by
     their digest between builds (None: draw without keeping); ``assets``: as for :func:`own_card`.
+    With ``settings`` and ``digests`` (the digest of the site's settings and of each post folder's
+    files) too, each post's decision is kept in ``cache`` and made again only for the posts whose
+    files or the settings changed: a one-post edit decides one card, not thousands.
     """
     found = []
     colours = theme_colours(config)
-    wanted = _WANTED.setdefault(cache, set()) if cache is not None else set()
-    wanted.clear()
+    header = _decisions_header(settings) if cache is not None and settings and digests is not None else ""
+    kept = _load_decisions(cache, header) if header and cache is not None else {}
+    decided: dict[str, tuple[str, Decision]] = {}
     for view in views:
         post = view.post
-        if own_card(post, assets) is not None:
-            continue
-        spec = spec_of(config, post, colours)
-        if spec is not None:
-            digest = spec.digest
-            found.append((post.path + CARD_FILE, partial(make, spec, cache), digest))
-            wanted.add(f"{digest}.png")
+        name = post.key.path
+        digest = digests.get(name, "") if digests is not None else ""
+        old = kept.get(name)
+        decision = old[1] if digest and old is not None and old[0] == digest else decide(config, post, colours, assets)
+        if digest:
+            decided[name] = (digest, decision)
+        if decision is not None:
+            found.append((decision[0], partial(draw_post, config, post, colours, cache), decision[1]))
+    if cache is not None:
+        _WANTED[cache] = ({f"{digest}.png" for _, _, digest in found}, header, decided, kept)
     return found
 
 
-_WANTED: dict[Path, set[str]] = {}  # kept drawings the last outputs() of this process asked for, by folder
+def decide(config: Config, post: Post, colours: tuple[tuple[str, str], ...], assets: Set[str] | None) -> Decision:
+    """The card of ``post``: None when its folder has its own card file or it gets none."""
+    if own_card(post, assets) is not None:
+        return None
+    spec = spec_of(config, post, colours)
+    return (post.path + CARD_FILE, spec.digest) if spec is not None else None
+
+
+def draw_post(config: Config, post: Post, colours: tuple[tuple[str, str], ...], cache: Path | None) -> bytes:
+    """The PNG of ``post``'s drawn card (it was decided to get one, see :func:`decide`)."""
+    spec = spec_of(config, post, colours)
+    if spec is None:
+        raise ValueError(f"{post.path}: no card to draw")
+    return make(spec, cache)
+
+
+DECISIONS_FILE = "card-decisions.pickle"  # beside the drawings' folder, which holds drawings only
+
+
+def _decisions_header(settings: str) -> str:
+    """What every kept decision follows: the site's settings (configuration, theme colours, the
+    fonts, kowp-site's code) and the installed Pillow (it draws, so its version is in each digest)."""
+    import importlib.util
+
+    from kowp_site.site.cache import hash_text
+
+    files = []
+    for module in ("PIL", "PIL._imagingft"):  # the package and the FreeType glyph renderer
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.origin:
+            st = os.stat(spec.origin)
+            files.append((spec.origin, st.st_size, st.st_mtime_ns))
+    return hash_text(FORMAT, settings, files)
+
+
+def _load_decisions(cache: Path, header: str) -> dict[str, tuple[str, Decision]]:
+    import pickle
+
+    try:
+        with (cache.parent / DECISIONS_FILE).open("rb") as f:
+            stored_header, decided = pickle.load(f)
+    except Exception:  # noqa: BLE001 - none kept, or a damaged file: every card is decided again
+        return {}
+    return decided if stored_header == header else {}
+
+
+# What the last outputs() of this process decided, by folder: the drawings it wants, and the
+# decisions to keep (header, decisions, and those it found kept, to know whether to write them).
+_WANTED: dict[Path, tuple[set[str], str, dict[str, tuple[str, Decision]], dict[str, tuple[str, Decision]]]] = {}
 
 
 def prune(config: Config) -> int:
-    """Remove the kept drawings that the last :func:`outputs` of this process did not ask for
-    (cards of old titles, dates or fonts); returns how many. Does nothing before outputs()."""
+    """Keep the last :func:`outputs`' decisions and remove the kept drawings it did not ask for
+    (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs()."""
     folder = cache_dir(config)
-    wanted = _WANTED.get(folder)
-    if wanted is None:
+    last = _WANTED.get(folder)
+    if last is None:
         return 0
+    wanted, header, decided, kept = last
+    if header and decided != kept:
+        _save_decisions(folder, header, decided)
     removed = 0
     try:
         entries = list(os.scandir(folder))
@@ -263,6 +329,18 @@ def prune(config: Config) -> int:
             except OSError:
                 pass
     return removed
+
+
+def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Decision]]) -> None:
+    import pickle
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        temp = folder.parent / f".{DECISIONS_FILE}.{os.getpid()}.tmp"
+        temp.write_bytes(pickle.dumps((header, decided), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temp, folder.parent / DECISIONS_FILE)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build its decisions
 
 
 def make(spec: Spec, cache: Path | None) -> bytes:

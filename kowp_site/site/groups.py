@@ -291,7 +291,8 @@ def cards(data: SiteData) -> Iterator[Output]:
 
     made_in = cards_mod.cache_dir(data.config) if data.incremental else None
     post_files = {site_path for site_path, _ in data.content.assets}
-    for path, make, drawn in cards_mod.outputs(data.config, data.views, made_in, post_files):
+    found = cards_mod.outputs(data.config, data.views, made_in, post_files, data.settings, data.post_digests)
+    for path, make, drawn in found:
         yield Output(path, make, Reads(values=("card", drawn)), "picture cards")
 
 

@@ -1,4 +1,5 @@
-"""The last preview, served by a forked process while ``serve`` builds the new one (serve only).
+"""What ``serve`` shows while it builds its first preview: the last preview (or the built site, or
+a quick preview of the newest posts), served by a forked process (serve only).
 
 A restarted ``kowp-site serve`` shows its previous preview at once: :func:`serving_last_preview`
 forks a process that answers on the already bound socket, its event stream saying "building",
@@ -15,15 +16,48 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kowp_site import ui
+from kowp_site.errors import KowpError
+from kowp_site.site import cache
 
 if TYPE_CHECKING:
+    from kowp_site.site.build import BuildOptions
     from kowp_site.site.serve import LiveState
+
+FIRST_POSTS = 30  # a first start with nothing to show builds these newest posts first
+
+
+def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
+    """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
+    return (folder / "index.html").is_file() or (stand_in is not None and (stand_in[0] / "index.html").is_file())
+
+
+def first_preview(root: Path, options: BuildOptions) -> bool:
+    """Build the newest posts into the preview, to be served while the whole preview is built
+    (a first start of a site never built: the first page in about a second, not after a whole
+    build); whether it did (a site of so few posts is built whole at once).
+
+    Pages of older posts are not there yet: their address shows the preview's 404 page, marked as
+    building, which reloads once the whole preview is up. A problem is left to the whole build to say.
+    """
+    from kowp_site.site import config as config_mod
+    from kowp_site.site.build import build
+
+    try:
+        config, _ = config_mod.load(root)
+        if len(cache.post_folders(config.content_dir / "posts")) <= FIRST_POSTS:
+            return False
+        build(root, replace(options, newest=FIRST_POSTS))
+    except KowpError:
+        return False
+    return True
+
 
 INTERIM_GRACE_SECONDS = 3.0  # how long the last preview's server may take to finish its answers
 

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +27,7 @@ from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.site import cache, preview
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
-from kowp_site.site.interim import serving_last_preview
+from kowp_site.site.interim import FIRST_POSTS, first_preview, serving_last_preview, shown_at_once
 from kowp_site.site.output import Record, digest, guard_destination, write_changes
 
 EVENTS_PATH = "/__kowp/events"
@@ -420,34 +420,6 @@ def start(
         server.rebuild()  # before any thread runs: a cold build may fork worker processes
     thread.start()
     return server
-
-
-FIRST_POSTS = 30  # a first start with nothing to show builds these newest posts first
-
-
-def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
-    """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
-    return (folder / "index.html").is_file() or (stand_in is not None and (stand_in[0] / "index.html").is_file())
-
-
-def first_preview(root: Path, options: BuildOptions) -> bool:
-    """Build the newest posts into the preview, to be served while the whole preview is built
-    (a first start of a site never built: the first page in about a second, not after a whole
-    build); whether it did (a site of so few posts is built whole at once).
-
-    Pages of older posts are not there yet: their address shows the preview's 404 page, marked as
-    building, which reloads once the whole preview is up. A problem is left to the whole build to say.
-    """
-    from kowp_site.site import config as config_mod
-
-    try:
-        config, _ = config_mod.load(root)
-        if len(cache.post_folders(config.content_dir / "posts")) <= FIRST_POSTS:
-            return False
-        build(root, replace(options, newest=FIRST_POSTS))
-    except KowpError:
-        return False
-    return True
 
 
 def built_site(root: Path) -> tuple[Path, str] | None:
