@@ -213,58 +213,89 @@ def test_a_browser_reloads_only_for_its_own_page(server, site, browser):
         context.close()
 
 
-def test_a_restart_serves_the_last_preview_at_once_while_it_is_built_again(site):
-    """serve started again shows the previous preview, marked as building, until the new one is up."""
-    import socket
-    import subprocess
-    import sys
-    import time
+class Started:
+    """``kowp-site serve`` of ``site`` in its own process, on a free port, and an HTTP client."""
 
-    import httpx
+    def __init__(self, site) -> None:  # noqa: ANN001 - the site fixture
+        import socket
+        import subprocess
+        import sys
 
+        import httpx
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"http://127.0.0.1:{port}/"
+        self.client = httpx.Client(timeout=WAIT)
+        self.deadline = time.monotonic() + WAIT
+        self.err = ""
+
+    def first(self, path: str):  # noqa: ANN201 - an httpx.Response
+        """The first answer for ``path``, asked again until the server listens."""
+        import httpx
+
+        while True:
+            try:
+                return self.client.get(self.url + path)
+            except httpx.TransportError:
+                assert time.monotonic() < self.deadline, "serve never answered"
+                time.sleep(0.02)
+
+    def events_say_building(self) -> None:
+        with self.client.stream("GET", self.url + "__kowp/events") as stream:
+            lines = stream.iter_lines()
+            assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
+
+    def wait_for_the_builders_server(self) -> None:
+        """Until the builder's own server answers the event stream (its retry is 1000)."""
+        while True:
+            with self.client.stream("GET", self.url + "__kowp/events") as stream:
+                if next(stream.iter_lines()) == "retry: 1000":
+                    return
+            assert time.monotonic() < self.deadline + WAIT, "the new preview never came"
+            time.sleep(0.05)
+
+    def stop(self) -> str:
+        """Stop serve; what it printed (it must have exited cleanly)."""
+        self.client.close()
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=WAIT)
+        assert self.proc.returncode == 0, err.decode()
+        return err.decode()
+
+
+def slow_post_pages(site, condition: str = "true") -> None:  # noqa: ANN001 - the site fixture
+    """A theme whose post page takes a while to make where ``condition`` holds, so a build is
+    still running when the test looks."""
     from kowp_site.site.theme import bundled_theme
 
+    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
+    slow = f"{{% if {condition} %}}{{% for i in range(60000000) %}}{{% endfor %}}{{% endif %}}"
+    site.write("themes/slow/templates/post.html", slow + post_html)
+    site.config(extra='theme = "slow"')
+
+
+def test_a_restart_serves_the_last_preview_at_once_while_it_is_built_again(site):
+    """serve started again shows the previous preview, marked as building, until the new one is up."""
     site.post("hello", ko={"title": "첫 제목"})
     serve.start(site.root, port=0).close()  # an earlier serve left its preview
-    # A theme whose post page takes a while to make, so the build is still running when we look.
-    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
-    site.write("themes/slow/templates/post.html", "{% for i in range(60000000) %}{% endfor %}" + post_html)
-    site.config(extra='theme = "slow"')
+    slow_post_pages(site)
     site.post("hello", ko={"title": "새 제목"})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/"
+    started = Started(site)
     try:
-        with httpx.Client(timeout=WAIT) as client:
-            deadline = time.monotonic() + WAIT
-            while True:
-                try:
-                    first = client.get(url + "2026/08/hello/")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "serve never answered"
-                    time.sleep(0.02)
-            assert first.status_code == 200
-            assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "첫 제목"  # the last preview
-            with client.stream("GET", url + "__kowp/events") as stream:
-                lines = stream.iter_lines()
-                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
-            while True:  # until the builder's own server answers the stream (its retry is 1000)
-                with client.stream("GET", url + "__kowp/events") as stream:
-                    if next(stream.iter_lines()) == "retry: 1000":
-                        break
-                assert time.monotonic() < deadline + WAIT, "the new preview never came"
-                time.sleep(0.05)
-            page = client.get(url + "2026/08/hello/")
-            assert lxml.html.fromstring(page.content).xpath("string(//h1)") == "새 제목"
+        first = started.first("2026/08/hello/")
+        assert first.status_code == 200
+        assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "첫 제목"  # the last preview
+        started.events_say_building()
+        started.wait_for_the_builders_server()
+        page = started.client.get(started.url + "2026/08/hello/")
+        assert lxml.html.fromstring(page.content).xpath("string(//h1)") == "새 제목"
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 0, err.decode()
-    assert "serving the last preview at " in err.decode()
+        err = started.stop()
+    assert "serving the last preview at " in err
 
 
 def test_a_save_while_a_build_runs_gets_its_page_at_once_and_the_newest_text_wins(server, site, monkeypatch):
@@ -324,119 +355,55 @@ def test_a_save_while_a_build_runs_gets_its_page_at_once_and_the_newest_text_win
 def test_a_first_start_shows_the_built_site_until_its_first_preview_is_up(site):
     """No preview yet, but site/ was built (the README's first command does): its pages show at
     once, under their own base path too, with the preview's script, until the preview is up."""
-    import socket
-    import subprocess
-    import sys
-
-    import httpx
-
-    from kowp_site.site.theme import bundled_theme
-
     site.post("hello", ko={"title": "첫 제목"})
     build(site.root, BuildOptions())  # site/, with the configured base path /kowp/
-    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
-    site.write("themes/slow/templates/post.html", "{% for i in range(60000000) %}{% endfor %}" + post_html)
-    site.config(extra='theme = "slow"')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/"
+    slow_post_pages(site)
+    started = Started(site)
     try:
-        with httpx.Client(timeout=WAIT) as client:
-            deadline = time.monotonic() + WAIT
-            while True:
-                try:
-                    first = client.get(url + "2026/08/hello/")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "serve never answered"
-                    time.sleep(0.02)
-            doc = lxml.html.fromstring(first.content)
-            assert first.status_code == 200 and doc.xpath("string(//h1)") == "첫 제목"
-            assert 'new EventSource("/__kowp/events")' in doc.xpath("string(//head/script[last()])")
-            under_base = client.get(url + "kowp/2026/08/hello/")  # as the built pages link to it
-            assert under_base.status_code == 200 and under_base.content == first.content
-            css = client.get(url + "kowp/static/css/style.css")
-            assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-            with client.stream("GET", url + "__kowp/events") as stream:
-                lines = stream.iter_lines()
-                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
-            while True:  # until the builder's own server answers the stream
-                with client.stream("GET", url + "__kowp/events") as stream:
-                    if next(stream.iter_lines()) == "retry: 1000":
-                        break
-                assert time.monotonic() < deadline + WAIT, "the preview never came"
-                time.sleep(0.05)
-            assert client.get(url + "kowp/2026/08/hello/").status_code == 404  # the preview has no base path
+        first = started.first("2026/08/hello/")
+        doc = lxml.html.fromstring(first.content)
+        assert first.status_code == 200 and doc.xpath("string(//h1)") == "첫 제목"
+        assert 'new EventSource("/__kowp/events")' in doc.xpath("string(//head/script[last()])")
+        under_base = started.client.get(started.url + "kowp/2026/08/hello/")  # as the built pages link to it
+        assert under_base.status_code == 200 and under_base.content == first.content
+        css = started.client.get(started.url + "kowp/static/css/style.css")
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        started.events_say_building()
+        started.wait_for_the_builders_server()
+        assert (
+            started.client.get(started.url + "kowp/2026/08/hello/").status_code == 404
+        )  # the preview has no base path
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 0, err.decode()
-    assert "serving the built site (site/) at " in err.decode()
+        err = started.stop()
+    assert "serving the built site (site/) at " in err
 
 
 def test_a_first_start_of_a_site_never_built_serves_the_newest_posts_while_it_builds(site):
     """Neither a preview nor site/: the newest posts are built first and served at once, marked as
     building; an older post's address shows the 404 page with the preview's script until the whole
     preview is up, then the post."""
-    import socket
-    import subprocess
-    import sys
-
-    import httpx
-
-    from kowp_site.site.theme import bundled_theme
-
     for n in range(serve.FIRST_POSTS):
         site.post(f"new-{n:02d}", ko={"title": f"새 글 {n}"})
     site.post("old", year=2025, month=1, en={"date": "2025-01-05T10:00:00+00:00"}, ko={"title": "오래된 글"})
-    post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
-    slow = '{% if post.title == "오래된 글" %}{% for i in range(60000000) %}{% endfor %}{% endif %}'
-    site.write("themes/slow/templates/post.html", slow + post_html)
-    site.config(extra='theme = "slow"')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "kowp_site", "serve", "--root", str(site.root), "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/"
+    slow_post_pages(site, 'post.title == "오래된 글"')
+    started = Started(site)
     try:
-        with httpx.Client(timeout=WAIT) as client:
-            deadline = time.monotonic() + WAIT
-            while True:
-                try:
-                    first = client.get(url + "2026/08/new-00/")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "serve never answered"
-                    time.sleep(0.02)
-            assert first.status_code == 200
-            assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "새 글 0"
-            old = client.get(url + "2025/01/old/")
-            assert old.status_code == 404
-            assert 'new EventSource("/__kowp/events")' in lxml.html.fromstring(old.content).xpath(
-                "string(//head/script[last()])"
-            )
-            with client.stream("GET", url + "__kowp/events") as stream:
-                lines = stream.iter_lines()
-                assert [next(lines) for _ in range(4)] == ["retry: 100", "", "event: building", "data: {}"]
-            while True:  # until the builder's own server answers the stream
-                with client.stream("GET", url + "__kowp/events") as stream:
-                    if next(stream.iter_lines()) == "retry: 1000":
-                        break
-                assert time.monotonic() < deadline + WAIT, "the whole preview never came"
-                time.sleep(0.05)
-            old = client.get(url + "2025/01/old/")
-            assert old.status_code == 200
-            assert lxml.html.fromstring(old.content).xpath("string(//h1)") == "오래된 글"
+        first = started.first("2026/08/new-00/")
+        assert first.status_code == 200
+        assert lxml.html.fromstring(first.content).xpath("string(//h1)") == "새 글 0"
+        old = started.client.get(started.url + "2025/01/old/")
+        assert old.status_code == 404
+        script = lxml.html.fromstring(old.content).xpath("string(//head/script[last()])")
+        assert 'new EventSource("/__kowp/events")' in script
+        started.events_say_building()
+        started.wait_for_the_builders_server()
+        old = started.client.get(started.url + "2025/01/old/")
+        assert old.status_code == 200
+        assert lxml.html.fromstring(old.content).xpath("string(//h1)") == "오래된 글"
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 0, err.decode()
-    assert f"serving the newest {serve.FIRST_POSTS} posts at " in err.decode()
-    assert "Traceback" not in err.decode()
+        err = started.stop()
+    assert f"serving the newest {serve.FIRST_POSTS} posts at " in err
+    assert "Traceback" not in err
 
 
 def test_a_bug_in_a_build_is_shown_and_the_builder_keeps_going(server, site, monkeypatch, capsys):
