@@ -65,7 +65,7 @@ def body_text(sanitized_html: str) -> str:
 
 def squeeze(text: str) -> str:
     """``text`` with each run of white space as one space and none at the ends (str.split's white
-    space is the regular expression's \\s: a third as fast as a substitution of every run)."""
+    space is the regular expression's \\s; a third of the time of a substitution of every run)."""
     return " ".join(text.split())
 
 
