@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kowp_site.search.index import index_files
-from kowp_site.search.patch import Previous, decode_weighted, encode_weighted, fresh, patched
+from kowp_site.search.index import index_files, make_shards, shard_of
+from kowp_site.search.patch import Previous, char, decode_weighted, encode_weighted, fresh, patched
 
 VOCAB = ["워드", "드프", "프레", "레스", "플러", "러그", "그인", "6.8", "gutenberg", "보안", "업데", "데이", "이트"]
 term_sets = st.dictionaries(st.sampled_from(VOCAB), st.integers(min_value=0, max_value=127), max_size=8)
@@ -21,6 +23,10 @@ def index(records):
     return index_files(records, "ko")
 
 
+def kept(paths, keys, records):
+    return fresh("ko", paths, keys, make_shards(records, "ko"))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     start=st.lists(term_sets, min_size=1, max_size=30),
@@ -31,7 +37,7 @@ def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, st
     records = [record(t, 5 + i) for i, t in enumerate(start)]
     paths = [f"2026/01/p{i}" for i in range(len(records))]
     keys = [f"k{i}" for i in range(len(records))]
-    previous = fresh("ko", paths, keys, index(records), records)
+    previous = kept(paths, keys, records)
     known = dict(zip(keys, records, strict=True))
     new_records, new_keys = list(records), list(keys)
     for i, terms in edits.items():
@@ -46,21 +52,21 @@ def test_patching_edits_and_new_posts_gives_the_fresh_index(tmp_path_factory, st
     if made is None:  # only when too much changed, or the shard count moved
         changed = sum(1 for a, b in zip(keys, new_keys, strict=False) if a != b) + len(added)
         assert changed > 0.2 * len(new_records) or len(previous.shards) != len(
-            fresh("ko", new_paths, new_keys, expected, new_records).shards
+            kept(new_paths, new_keys, new_records).shards
         )
         return
-    files, kept = made
+    files, after = made
     assert files == expected
     # What is kept patches the next change as well: a round trip through the file changes nothing.
     path = tmp_path_factory.mktemp("kept") / "index.marshal"
-    kept.save(path)
-    assert Previous.load(path) == kept == fresh("ko", new_paths, new_keys, expected, new_records)
+    after.save(path)
+    assert Previous.load(path) == after == kept(new_paths, new_keys, new_records)
 
 
 def test_a_removed_redated_or_renumbered_post_is_built_afresh():
     records = [record({"워드": 8, "보안": 9}), record({"워드": 16}), record({"보안": 8})]
     paths, keys = ["a", "b", "c"], ["ka", "kb", "kc"]
-    previous = fresh("ko", paths, keys, index(records), records)
+    previous = kept(paths, keys, records)
     known = dict(zip(keys, records, strict=True))
     assert patched(previous, "ko", ["a", "c"], ["ka", "kc"], [records[0], records[2]], known) is None  # removed
     assert (
@@ -76,3 +82,25 @@ def test_postings_round_trip_through_their_characters():
     postings = [(0, "a"), (1, "b"), (40, "c"), (5000, "d")]
     assert decode_weighted(encode_weighted(postings)) == postings
     assert decode_weighted("") == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(sparse=st.dictionaries(st.integers(min_value=0, max_value=3000), term_sets, max_size=12))
+def test_shards_hold_each_terms_postings_with_long_gaps(sparse):
+    """Documents far apart (gaps of several base-32 digits), most of them without terms."""
+    count = max(sparse, default=-1) + 1
+    records = [record(sparse.get(i, {}), i % 7) for i in range(count)]
+    made = make_shards(records, "ko")
+    wanted: dict[str, list[tuple[int, str]]] = {}
+    for number in sorted(sparse):
+        for term, w in sorted(sparse[number].items()):
+            wanted.setdefault(term, []).append((number, char(w)))
+    shards = len(made.tables)
+    assert made.tables == [json.loads(made.files[f"index/{n}.json"]) for n in range(shards)]
+    found = {t: decode_weighted(p) for table in made.tables for t, p in table.items()}
+    assert found == wanted
+    assert all(shard_of(t, shards) == n for n, table in enumerate(made.tables) for t in table)
+    assert made.last == {t: postings[-1][0] for t, postings in wanted.items()}
+    assert json.loads(made.files["meta.json"])["len"] == [i % 7 for i in range(count)]
+    for term, postings in wanted.items():  # the same characters the patcher writes
+        assert made.tables[shard_of(term, shards)][term] == encode_weighted(postings)

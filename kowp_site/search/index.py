@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 import math
 import operator
+import sys
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain, repeat
 
-from kowp_site.search.tokenize import bigrams, korean, split, strip_ending, words
+from kowp_site.search.tokenize import bigrams, chunks, korean, split_normalized, strip_ending, words
 
 FORMAT = 1
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
@@ -135,112 +138,155 @@ def decode_postings(text: str) -> list[tuple[int, int, int]]:
     return found
 
 
-_EDGES: dict[str, tuple[str, tuple[str, ...]]] = {}
+def _finals(run: str) -> tuple[str, ...]:
+    """A Hangul run's word-final terms: its last, and the last of the run less one ending
+    ("플러그인을": 인을 and 그인)."""
+    last = bigrams(run)[-1]
+    stem = strip_ending(run)
+    return (last,) if stem == run else (last, bigrams(stem)[-1])
 
 
-def edges(word: str) -> tuple[str, tuple[str, ...]]:
-    """A Hangul run's word-initial bigram and its word-final ones: the run's last, and the last of
-    the run less one ending ("플러그인을": 인을 and 그인). Remembered: words repeat."""
-    found = _EDGES.get(word)
-    if found is None:
-        terms = bigrams(word)
-        finals = (terms[-1],)
-        stem = strip_ending(word)
-        if stem != word:
-            finals += (bigrams(stem)[-1],)
-        found = (terms[0], finals)
-        if len(_EDGES) > 500_000:
-            _EDGES.clear()
-        _EDGES[word] = found
-    return found
+Chunk = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # its terms, word-initial ones, word-final ones
+_TERMS, _INITIAL, _FINAL = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
-def analyse(text: str, language: str, base_flags: int, tf: dict[str, int], flags: dict[str, int]) -> int:
-    """Add the terms of ``text`` to ``tf`` and ``flags``; return how many terms it has.
+def chunk_terms(chunk: str, language: str) -> Chunk:
+    """The terms of a chunk of text (see :func:`~kowp_site.search.tokenize.chunks`): the other
+    words, each initial and final, and the bigrams of each Hangul run, of which the first is
+    initial and the :func:`_finals` final (a one-syllable run is its own term, initial and final)."""
+    runs, other = split_normalized(chunk, language)
+    terms = tuple(other) + tuple(chain.from_iterable(map(bigrams, runs)))
+    initial = tuple(other) + tuple(bigrams(run)[0] for run in runs)
+    return terms, initial, tuple(other) + tuple(chain.from_iterable(map(_finals, runs)))
 
-    The same terms as :func:`~kowp_site.search.tokenize.bigrams` of every Hangul run, counted at
-    C speed: the runs joined by a separator, every adjacent pair counted, pairs across runs dropped.
-    """
-    hangul, other = split(text, language)
-    count = len(other)
-    whole = base_flags | INITIAL | FINAL
-    for word, n in Counter(other).items():
-        tf[word] = tf.get(word, 0) + n
-        flags[word] = flags.get(word, 0) | whole
-    if not hangul:
-        return count
-    joined = "\0".join(hangul)
-    for pair, n in Counter(map(operator.add, joined, joined[1:])).items():
-        if "\0" in pair:
-            continue
-        tf[pair] = tf.get(pair, 0) + n
-        flags[pair] = flags.get(pair, 0) | base_flags
-        count += n
-    for word, n in Counter(hangul).items():
-        if len(word) == 1:
-            tf[word] = tf.get(word, 0) + n
-            flags[word] = flags.get(word, 0) | whole
-            count += n
-            continue
-        first, finals = edges(word)
-        flags[first] |= INITIAL
-        for term in finals:
-            flags[term] |= FINAL
-    return count
+
+MEMO_CHUNKS = 30_000  # chunks remembered (about 500 bytes each: 15 MB at most); a full memo starts again
+
+
+class _Memo(dict[str, Chunk]):
+    """chunk -> :func:`chunk_terms`, remembered: words repeat, within a post and across posts.
+    Read through ``__getitem__`` (a missing chunk is made there), so a ``map`` stays in C."""
+
+    def __init__(self, language: str):
+        super().__init__()
+        self.language = language
+
+    def __missing__(self, chunk: str) -> Chunk:
+        if len(self) >= MEMO_CHUNKS:
+            self.clear()
+        found = self[chunk] = chunk_terms(chunk, self.language)
+        return found
+
+
+_MEMOS = {True: _Memo("ko"), False: _Memo("")}  # by korean(language): the two ways to find words
+_TF_WEIGHT = {tf: tf * 8 for tf in range(_TOP + 1)}  # tf -> its part of a weight; above _TOP: _TOP's
 
 
 Record = tuple[int, str, bytes]  # a document's length in terms, its terms ("\n"-joined), tf * 8 + flags each
 
 
 def analyse_document(doc: Document, language: str) -> Record:
-    """What the index takes from one document (cached per post by kowp_site.search.outputs)."""
-    tf: dict[str, int] = {}
-    flags: dict[str, int] = {}
-    length = analyse(doc.title, language, TITLE, tf, flags)
-    length += analyse(doc.text, language, 0, tf, flags)
-    terms = sorted(tf)
-    weights = bytes(min(tf[t], _TOP) * 8 + flags[t] for t in terms)  # levels stop at _TOP: nothing lost
-    return length, "\n".join(terms), weights
+    """What the index takes from one document (cached per post by kowp_site.search.outputs).
+
+    The terms of each chunk of its title and text (:func:`chunk_terms`), counted at C speed, in
+    the order they first appear. Flags: TITLE for a term of the title; INITIAL and FINAL for a
+    term that is word-initial or word-final in any chunk.
+    """
+    made = _MEMOS[korean(language)].__getitem__
+    title = chunks(doc.title)
+    every = Counter(chunks(doc.text))
+    every.update(title)
+    found = list(map(made, every))  # each chunk's terms once, then as many times as it is written
+    tf = Counter(chain.from_iterable(map(operator.mul, map(_TERMS, found), every.values())))
+    initial = set(chain.from_iterable(map(_INITIAL, found)))
+    final = set(chain.from_iterable(map(_FINAL, found)))
+    flags = dict.fromkeys(initial, INITIAL)
+    flags.update(dict.fromkeys(final, FINAL))
+    flags.update(dict.fromkeys(initial & final, INITIAL | FINAL))
+    for term in set(chain.from_iterable(map(_TERMS, map(made, title)))):
+        flags[term] = flags.get(term, 0) | TITLE
+    # min(tf, _TOP) * 8 + flags: levels stop at _TOP, nothing is lost.
+    tf_weights = map(_TF_WEIGHT.get, tf.values(), repeat(_TOP * 8))
+    weights = bytes(map(operator.add, tf_weights, map(flags.get, tf, repeat(0))))
+    return sum(tf.values()), "\n".join(tf), weights
+
+
+@dataclass(frozen=True)
+class Shards:
+    """An index as :func:`make_shards` makes it: the files, and what a build keeps of them to patch
+    them next time (see kowp_site.search.patch)."""
+
+    files: dict[str, bytes]  # meta.json and every shard, paths under search/
+    tables: list[dict[str, str]]  # term -> postings string, per shard
+    last: dict[str, int]  # term -> the highest document number in its postings
 
 
 def index_files(records: Sequence[Record], language: str) -> dict[str, bytes]:
-    """meta.json and every shard (paths under search/ -> bytes) for ``records``, numbered in order.
+    """meta.json and every shard (paths under search/ -> bytes) for ``records``, numbered in order."""
+    return make_shards(records, language).files
 
-    Each term's postings are kept as one unsigned int each (document number * 256 + weight) in
-    an array: 4 bytes a posting instead of a tuple of two ints (about 90), for the 2-3 million
-    postings of a 5,000-post site.
+
+def make_shards(records: Sequence[Record], language: str) -> Shards:
+    """The index of ``records``, numbered in order (see :func:`index_files`)."""
+    postings = collect_postings(records)
+    shards = shard_count(len(records))
+    tables: list[dict[str, str]] = [{} for _ in range(shards)]
+    steps = [""] + [ALPHABET[gap] if gap < 32 else encode_number(gap) for gap in range(len(records))]
+    for term, found in postings.items():
+        tables[shard_of(term, shards)][term] = _encode_weighted(found, steps)
+    files = {f"index/{i}.json": dumps(table) for i, table in enumerate(tables)}
+    lengths = [length for length, _, _ in records]
+    files["meta.json"] = dumps({"v": FORMAT, "lang": language, "shards": shards, "chunk": CHUNK, "len": lengths})
+    return Shards(files, tables, {term: found[-1] >> 8 for term, found in postings.items()})
+
+
+_consume = deque(maxlen=0).extend  # runs an iterator to its end, keeping nothing
+
+
+def collect_postings(records: Sequence[Record]) -> dict[str, array[int]]:
+    """Each term's postings, in increasing document order.
+
+    A posting is one unsigned int (document number * 256 + weight) in an array: 4 bytes a
+    posting instead of a tuple of two ints (about 90), for the 2-3 million postings of a
+    5,000-post site. Appended by ``map`` over each document's terms, at C speed.
     """
-    postings: dict[str, array[int]] = {}
-    lengths = []
-    for number, (length, terms, weights) in enumerate(records):
-        lengths.append(length)
+    postings: defaultdict[str, array[int]] = defaultdict(partial(array, "I"))
+    for number, (_, terms, weights) in enumerate(records):
         if not terms:
             continue
-        base = number << 8
-        for term, w in zip(terms.split("\n"), weights, strict=True):
-            found = postings.get(term)
-            if found is None:
-                found = postings[term] = array("I")
-            found.append(base | w)
-    shards = shard_count(len(records))
-    by_shard: list[dict[str, str]] = [{} for _ in range(shards)]
-    for term, found in postings.items():
-        by_shard[shard_of(term, shards)][term] = _encode_weighted(found)
-    files = {f"index/{i}.json": dumps(shard) for i, shard in enumerate(by_shard)}
-    files["meta.json"] = dumps({"v": FORMAT, "lang": language, "shards": shards, "chunk": CHUNK, "len": lengths})
-    return files
+        names = terms.split("\n")
+        if len(names) != len(weights):
+            raise ValueError(f"document {number}: {len(names)} terms, {len(weights)} weights")
+        found = map(postings.__getitem__, names)
+        _consume(map(array.append, found, map(operator.or_, repeat(number << 8), weights)))
+    return postings
 
 
-def _encode_weighted(postings: Iterable[int]) -> str:
-    """Postings (document * 256 + weight, in increasing document order) -> the postings string."""
-    out, last = [], -1
-    for posting in postings:
-        doc, w = posting >> 8, posting & 255
-        gap = doc - last - 1
-        out.append(ALPHABET[gap] if gap < 32 else encode_number(gap))
-        out.append(_WEIGHT[w >> 3][w & 7])
-        last = doc
-    return "".join(out)
+_CHAR = [_WEIGHT[w >> 3][w & 7] for w in range(len(_WEIGHT) * 8)]  # a record's weight -> its character
+# The same as tables of bytes.translate: a gap + 1 (under 33) -> the gap's one digit, a weight -> its character.
+_GAP_DIGIT = bytes.maketrans(bytes(range(1, 33)), ALPHABET[:32].encode("ascii"))
+_CHAR_BYTE = bytes.maketrans(bytes(range(len(_CHAR))), "".join(_CHAR).encode("ascii"))
+
+
+def _encode_weighted(postings: array[int], steps: list[str]) -> str:
+    """Postings (document * 256 + weight, in increasing document order) -> the postings string.
+
+    ``steps[d]`` is the code of the gap ``d - 1`` (from a document to the next, ``d`` apart). When
+    every gap is one digit (a term of many documents: most postings), the string is two strings
+    of one character a posting, interleaved: the gaps' digits and the weights' characters, each
+    made by ``bytes.translate`` (the weights straight from the array's low bytes).
+    """
+    docs = list(map(operator.rshift, postings, repeat(8)))
+    steps_apart = list(map(operator.sub, docs, chain((-1,), docs)))
+    if max(steps_apart) <= 32:
+        size = postings.itemsize
+        low = postings.tobytes()[0 if sys.byteorder == "little" else size - 1 :: size]
+        out = bytearray(2 * len(docs))
+        out[0::2] = bytes(steps_apart).translate(_GAP_DIGIT)
+        out[1::2] = low.translate(_CHAR_BYTE)
+        return out.decode("ascii")
+    chars = map(_CHAR.__getitem__, map(operator.and_, postings, repeat(255)))
+    return "".join(map(operator.add, map(steps.__getitem__, steps_apart), chars))
 
 
 def build_index(documents: Sequence[Document], language: str) -> dict[str, bytes]:

@@ -27,7 +27,7 @@ from kowp_site.search.index import (
     build_index,
     document_files,
     file_names,
-    index_files,
+    make_shards,
 )
 from kowp_site.search.patch import Previous, fresh, patched
 from kowp_site.site import cache
@@ -40,7 +40,6 @@ PREFIX = "search/"
 PAGE = PREFIX + "index.html"
 # Block-level tags end a word: "<li>a</li><li>b</li>" is "a b", not "ab".
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|blockquote|figcaption|dd|dt|div)>|<br\s*/?>", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,17 @@ def body_text(sanitized_html: str) -> str:
 
     spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", sanitized_html)
     text = nh3.clean(spaced, tags=set(), clean_content_tags={"pre", "script", "style"}, attributes={})
-    return _SPACES.sub(" ", html.unescape(text)).strip()
+    return squeeze(html.unescape(text))
+
+
+def squeeze(text: str) -> str:
+    """``text`` with each run of white space as one space and none at the ends (str.split's white
+    space is the regular expression's \\s; a third of the time of a substitution of every run)."""
+    return " ".join(text.split())
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    text = _SPACES.sub(" ", text).strip()
+    text = squeeze(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -121,8 +126,8 @@ class LazyIndex:
         previous = Previous.load(kept_at)
         made = patched(previous, language, paths, keys, records, known) if previous is not None else None
         if made is None:
-            files = index_files(records, language)
-            kept = fresh(language, paths, keys, files, records)
+            shards = make_shards(records, language)
+            files, kept = shards.files, fresh(language, paths, keys, shards)
         else:
             files, kept = made
         if previous is None or (kept.paths, kept.keys) != (previous.paths, previous.keys):

@@ -24,6 +24,7 @@ from kowp_site.search.index import (
     CHUNK,
     FORMAT,
     Record,
+    Shards,
     decode_weighted,
     dumps,
     encode_number,
@@ -88,20 +89,10 @@ def weights(record: Record) -> dict[str, int]:
     return dict(zip(terms.split("\n"), ws, strict=True)) if terms else {}
 
 
-def fresh(language: str, paths: list[str], keys: list[str], files: dict[str, bytes], records: list[Record]) -> Previous:
-    """What to keep of a fresh build's shard files: their terms and postings, and each term's last document."""
-    import json
-
-    shards, dumped = [], []
-    for n in range(shard_count(len(paths))):
-        data = files[f"index/{n}.json"]
-        shards.append(json.loads(data))
-        dumped.append(data)
-    last: dict[str, int] = {}
-    for number, (_, terms, _) in enumerate(records):  # numbers ascend: the last one written wins
-        if terms:
-            last.update(dict.fromkeys(terms.split("\n"), number))
-    return Previous(language, list(paths), list(keys), shards, last, dumped)
+def fresh(language: str, paths: list[str], keys: list[str], made: Shards) -> Previous:
+    """What to keep of a fresh build's index: its shards' terms, postings and bytes, each term's last document."""
+    dumped = [made.files[f"index/{n}.json"] for n in range(len(made.tables))]
+    return Previous(language, list(paths), list(keys), made.tables, made.last, dumped)
 
 
 def patched(

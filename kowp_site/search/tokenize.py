@@ -6,7 +6,9 @@ numbers stay whole, so "워드프레스6.8은" gives 워드프레스's bigrams, 
 other scripts become plain words. Every other language: plain lowercased words.
 
 :func:`words` gives the written words and whether each is a Hangul run; the index
-(:mod:`kowp_site.search.index`) turns them into terms and marks word-initial and word-final ones.
+(:mod:`kowp_site.search.index`) cuts a text into :func:`chunks` at white space (no word spans
+it), takes each chunk's words with :func:`split`, turns them into terms and marks word-initial
+and word-final ones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ HANGUL = "\uac00-\ud7a3"
 # Hangul runs | version numbers | other letters and digits (not Hangul, not "_").
 _KOREAN = re.compile(rf"([{HANGUL}]+)|([0-9]+(?:\.[0-9]+)+)|((?:(?![{HANGUL}])[^\W_])+)")
 _WORDS = re.compile(r"[^\W_]+")
+# The two kinds of :data:`_KOREAN` on their own, for :func:`split`: a Hangul run is never part of
+# another word, so each finds the same words in the same order as the combined pattern. The other
+# words' pattern starts with the one set of characters every such word starts with (a version
+# number when that is a digit and one follows, else letters and digits): the regular expression
+# engine then skips to the next such character in a tight loop.
+_HANGUL_RUNS = re.compile(f"[{HANGUL}]+")
+_OTHER = re.compile(rf"[^\W_{HANGUL}](?:(?<=[0-9])[0-9]*(?:\.[0-9]+)+|[^\W_{HANGUL}]*)")
 
 # One trailing particle or ending, longest first; stripping never leaves fewer than 2 syllables.
 ENDINGS = (
@@ -85,15 +94,19 @@ def korean(language: str) -> bool:
     return language.split("-")[0].lower() == "ko"
 
 
+def chunks(text: str) -> list[str]:
+    """``text`` normalized and cut at white space. No word holds white space (a letter or digit is
+    never white space), so the words of the chunks, in order, are the words of ``text``."""
+    return normalize(text).split()
+
+
 def split(text: str, language: str) -> tuple[list[str], list[str]]:
     """The Hangul runs and the other words of ``text`` (the index's fast path of :func:`words`)."""
-    text = normalize(text)
+    return split_normalized(normalize(text), language)
+
+
+def split_normalized(text: str, language: str) -> tuple[list[str], list[str]]:
+    """:func:`split` of a text already normalized (a chunk)."""
     if not korean(language):
         return [], _WORDS.findall(text)
-    hangul, other = [], []
-    for h, v, w in _KOREAN.findall(text):
-        if h:
-            hangul.append(h)
-        else:
-            other.append(v or w)
-    return hangul, other
+    return _HANGUL_RUNS.findall(text), _OTHER.findall(text)
