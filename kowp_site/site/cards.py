@@ -12,7 +12,7 @@ default image. A post folder with its own ``card.png`` (or ``.jpg``, ``.jpeg``, 
 file instead of a drawn card.
 
 Cards are deterministic: the same text, colours, font file and code give the same bytes (no
-timestamp or other metadata in the PNG). Drawing costs tens of milliseconds, so every card is also
+timestamp or other metadata in the PNG). Drawing costs a millisecond or two, so every card is also
 kept in ``.kowp-cache/build/cards/<digest>.png`` under the digest of everything it shows: a build
 with a restored cache (a CI deploy) draws none again. Pillow is imported only when a card is drawn
 or a font is opened; what the build's cache key needs (:func:`signature`) is a stat of the font.
