@@ -333,7 +333,7 @@ def test_a_cards_digest_follows_the_bytes_of_every_cards_module(monkeypatch, tmp
     """An edit to the font choice or the drawing (not only to cards.py) gives every card a new
     digest, so a kept drawing of the old code is never reused."""
     modules = sorted(p.name for p in Path(cards.__file__).parent.glob("card*.py"))
-    assert modules == ["card_drawing.py", "card_fonts.py", "cards.py"]
+    assert modules == ["card_drawing.py", "card_fonts.py", "card_glyphs.py", "card_png.py", "cards.py"]
     assert sorted(Path(source).name for source in cards._CODE) == modules
     cards._code_identity.cache_clear()
     before = cards._code_identity()

@@ -12,11 +12,12 @@ default image. A post folder with its own ``card.png`` (or ``.jpg``, ``.jpeg``, 
 file instead of a drawn card.
 
 Cards are deterministic: the same text, colours, font file and code give the same bytes (no
-timestamp or other metadata in the PNG). Drawing costs tens of milliseconds, so every card is also
+timestamp or other metadata in the PNG). Drawing costs a millisecond or two, so every card is also
 kept in ``.kowp-cache/build/cards/<digest>.png`` under the digest of everything it shows: a build
 with a restored cache (a CI deploy) draws none again. Pillow is imported only when a card is drawn
 or a font is opened; what the build's cache key needs (:func:`signature`) is a stat of the font.
-The fonts are found in :mod:`kowp_site.site.card_fonts` and drawn in :mod:`kowp_site.site.card_drawing`.
+The fonts are found in :mod:`kowp_site.site.card_fonts` and drawn in :mod:`kowp_site.site.card_drawing`
+(each letter once per process, :mod:`kowp_site.site.card_glyphs`; the PNG file, :mod:`kowp_site.site.card_png`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kowp_site.errors import Problem
-from kowp_site.site import card_drawing, card_fonts
+from kowp_site.site import card_drawing, card_fonts, card_glyphs, card_png
 from kowp_site.site.card_drawing import FORMAT, HEIGHT, WIDTH, Spec, draw
 from kowp_site.site.card_fonts import find_fonts, missing
 from kowp_site.site.config import Config
@@ -136,7 +137,8 @@ def spec_of(config: Config, post: Post, colours: tuple[tuple[str, str], ...] | N
     return Spec(title, categories, date, site, colours, fonts, (*fonts.identity(), *_code_identity()))
 
 
-_CODE = (__file__, card_fonts.__file__, card_drawing.__file__)  # the source files whose bytes a card follows
+# The source files whose bytes a card follows.
+_CODE = (__file__, card_fonts.__file__, card_drawing.__file__, card_glyphs.__file__, card_png.__file__)
 
 
 @functools.lru_cache(maxsize=1)
