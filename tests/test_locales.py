@@ -489,3 +489,29 @@ def test_language_codes_pick_the_most_specific_catalog(tmp_path):
     assert locale.load([theme], "pt-BR").gettext("Search") == "pt"
     assert tree(theme)  # the catalog folder was read, nothing was written into it
     assert sorted(p.name for p in theme.rglob("*") if p.is_file()) == ["messages.po"]
+
+
+def test_kept_gettext_formats_as_jinja_new_style_and_translates_each_message_once():
+    import jinja2
+
+    from kowp_site.site.render import kept_gettext
+
+    asked: list[str] = []
+    catalog = {"100%% done": "100%% 완료", "Hello %(name)s": "%(name)s님 안녕하세요", "<b>": "<b>"}
+
+    def translate(message: str) -> str:
+        asked.append(message)
+        return catalog.get(message, message)
+
+    for autoescape in (True, False):
+        asked.clear()
+        env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+        env.install_gettext_callables(translate, lambda s, p, n: s if n == 1 else p, newstyle=True)
+        jinja_way = env.from_string('{{ _("100%% done") }}|{{ _("Hello %(name)s", name="<i>") }}|{{ _("<b>") }}')
+        expected = jinja_way.render()
+        env.globals["_"] = env.globals["gettext"] = kept_gettext(translate)
+        ours = env.from_string('{{ _("100%% done") }}|{{ _("Hello %(name)s", name="<i>") }}|{{ _("<b>") }}')
+        asked.clear()
+        assert ours.render() == ours.render() == expected
+        assert asked.count("100%% done") == 1 and asked.count("Hello %(name)s") == 2  # values: formatted each time
+    assert expected == "100% 완료|<i>님 안녕하세요|<b>"  # the last one, autoescape off

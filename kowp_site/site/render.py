@@ -193,6 +193,27 @@ class ThemeEnvironment(jinja2.Environment):
         return super().getitem(obj, argument)
 
 
+def kept_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    """Jinja2's new-style ``gettext`` (a message is a format string, escaped where autoescape is
+    on), with each message that names no value translated and formatted once per build: pages
+    ask for the same few dozen messages hundreds of thousands of times."""
+    kept: dict[tuple[str, bool], str] = {}
+
+    @jinja2.pass_eval_context
+    def gettext(eval_ctx: jinja2.nodes.EvalContext, message: str, **variables: object) -> str:
+        if variables:
+            found = translate(message)
+            return (markupsafe.Markup(found) if eval_ctx.autoescape else found) % variables
+        key = (message, eval_ctx.autoescape)
+        done = kept.get(key)
+        if done is None:
+            found = translate(message)
+            done = kept[key] = (markupsafe.Markup(found) if eval_ctx.autoescape else found) % {}
+        return done
+
+    return gettext
+
+
 class Templates:
     """The Jinja2 environment of one build: autoescape on, undefined names are errors, interface
     strings from the theme's message catalogs (compiled once here, so workers forked later share them)."""
@@ -214,6 +235,7 @@ class Templates:
             auto_reload=False,
         )
         self.env.install_gettext_translations(self.messages.translations, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals["_"] = self.env.globals["gettext"] = kept_gettext(self.messages.translations.gettext)
         self.templates: dict[str, jinja2.Template] = {}
         self.env.filters["kdate"] = self.format_date
         self.env.filters["isodate"] = lambda d: d.isoformat()
