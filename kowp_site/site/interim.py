@@ -33,9 +33,19 @@ if TYPE_CHECKING:
 FIRST_POSTS = 30  # a first start with nothing to show builds these newest posts first
 
 
+def shown_folder(folder: Path, stand_in: tuple[Path, str] | None) -> Path | None:
+    """What a first build can show meanwhile: the last preview in ``folder``, else the built site
+    of ``stand_in``, else None."""
+    if (folder / "index.html").is_file():
+        return folder
+    if stand_in is not None and (stand_in[0] / "index.html").is_file():
+        return stand_in[0]
+    return None
+
+
 def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
     """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
-    return (folder / "index.html").is_file() or (stand_in is not None and (stand_in[0] / "index.html").is_file())
+    return shown_folder(folder, stand_in) is not None
 
 
 def first_preview(root: Path, options: BuildOptions) -> bool:
@@ -77,13 +87,11 @@ def serving_last_preview(
     With no preview yet, ``stand_in`` (the built site's folder and its base path, see
     :func:`stand_in_handler`) is served instead, with ``script`` (the preview's) in every page.
     ``shown_as`` names what is served in the terminal's line, when not the last preview (a first
-    preview of the newest posts). A forked process serves it on the already bound socket and stops when the build is done; the
-    pages' event stream then reconnects to this process, which reloads them. Forking happens
-    before any thread starts, so the build keeps its worker processes.
+    preview of the newest posts). A forked process serves it on the already bound socket and
+    stops when the build is done; the pages' event stream then reconnects to this process, which
+    reloads them. Forking happens before any thread starts, so the build keeps its worker processes.
     """
-    shown = folder if (folder / "index.html").is_file() else None
-    if shown is None and stand_in is not None and (stand_in[0] / "index.html").is_file():
-        shown = stand_in[0]
+    shown = shown_folder(folder, stand_in)
     if shown is None or not hasattr(os, "fork") or threading.active_count() > 1:
         yield False
         return
