@@ -164,7 +164,7 @@ class Scan:
     signatures: dict[str, Signature]
     pages: Signature
     key: str  # changes when any content file may have changed
-    partial: bool = False  # only some post folders (see :func:`newest`): the cache keeps the others
+    partial: bool = False  # only some post folders (build.newest): the cache keeps the others
 
 
 def post_folders(posts_dir: Path) -> list[tuple[str, str, str, str]]:

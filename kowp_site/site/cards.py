@@ -240,7 +240,7 @@ def outputs(
     found = []
     colours = theme_colours(config)
     header = _decisions_header(settings) if cache is not None and settings and digests is not None else ""
-    kept = _load_decisions(cache, header) if header and cache is not None else {}
+    kept = _load_decisions(cache, header) if cache is not None and header else {}
     decided: dict[str, tuple[str, Decision]] = {}
     for view in views:
         post = view.post
@@ -253,7 +253,7 @@ def outputs(
         if decision is not None:
             found.append((decision[0], partial(draw_post, config, post, colours, cache), decision[1]))
     if cache is not None:
-        _WANTED[cache] = ({f"{digest}.png" for _, _, digest in found}, header, decided, kept)
+        _LAST[cache] = _Decided({f"{digest}.png" for _, _, digest in found}, header, decided, decided != kept)
     return found
 
 
@@ -303,28 +303,35 @@ def _load_decisions(cache: Path, header: str) -> dict[str, tuple[str, Decision]]
     return decided if stored_header == header else {}
 
 
-# What the last outputs() of this process decided, by folder: the drawings it wants, and the
-# decisions to keep (header, decisions, and those it found kept, to know whether to write them).
-_WANTED: dict[Path, tuple[set[str], str, dict[str, tuple[str, Decision]], dict[str, tuple[str, Decision]]]] = {}
+@dataclass(frozen=True)
+class _Decided:
+    """What the last :func:`outputs` of this process decided for one drawings folder."""
+
+    wanted: set[str]  # the file names of the drawings its cards use
+    header: str  # what the decisions follow ("": none to keep)
+    decisions: dict[str, tuple[str, Decision]]  # post -> (its folder's digest, its card)
+    changed: bool  # the decisions differ from those kept: write them
+
+
+_LAST: dict[Path, _Decided] = {}
 
 
 def prune(config: Config) -> int:
     """Keep the last :func:`outputs`' decisions and remove the kept drawings it did not ask for
     (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs()."""
     folder = cache_dir(config)
-    last = _WANTED.get(folder)
+    last = _LAST.get(folder)
     if last is None:
         return 0
-    wanted, header, decided, kept = last
-    if header and decided != kept:
-        _save_decisions(folder, header, decided)
+    if last.header and last.changed:
+        _save_decisions(folder, last.header, last.decisions)
     removed = 0
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return 0
     for entry in entries:
-        if entry.name.endswith(".png") and entry.name not in wanted:
+        if entry.name.endswith(".png") and entry.name not in last.wanted:
             try:
                 os.unlink(entry.path)
                 removed += 1
