@@ -173,17 +173,18 @@ def test_cards_are_byte_identical_between_builds_and_an_unchanged_build_draws_no
 
 
 @needs_font
-def test_a_build_decides_again_only_the_cards_of_posts_whose_files_changed(site, tmp_path, monkeypatch):
-    """Which posts get a card, and its digest, are kept between builds: an edit decides one card; a
-    setting the cards follow (the site's title, shown on every card) decides them all."""
+def test_a_build_decides_again_only_the_cards_of_posts_whose_front_matter_changed(site, tmp_path, monkeypatch):
+    """Which posts get a card, and its digest, are kept between builds: a new title decides one
+    card, an edit of a body none; a setting the cards follow (the site's title, shown on every
+    card) decides them all. A post folder's own card file wins over a kept decision, both ways."""
     for n in range(3):
         site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
     out = tmp_path / "out"
     build.build(site.root, build.BuildOptions(output=out))
     decided: list[str] = []
-    real = cards.decide
+    real = cards.drawn_card
     monkeypatch.setattr(
-        cards, "decide", lambda config, post, *more: decided.append(post.key.path) or real(config, post, *more)
+        cards, "drawn_card", lambda config, post, *more: decided.append(post.key.path) or real(config, post, *more)
     )
     site.post("post-1", ko={"title": "고친 글 1", "translated": "2026-08-20"})
     build.build(site.root, build.BuildOptions(output=out))
@@ -193,6 +194,23 @@ def test_a_build_decides_again_only_the_cards_of_posts_whose_files_changed(site,
     edited = next(p for p in content_mod.load(config)[0].posts if p.key.path == "2026/08/post-1")
     assert f"{cards.spec_of(config, edited).digest}.png" in {p.name for p in cards.cache_dir(config).iterdir()}
     decided.clear()
+    site.post("post-0", ko={"title": "글 0", "translated": "2026-08-20", "body": "본문을 고쳤습니다.\n"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert decided == []  # the body is not on the card
+    assert "본문을 고쳤습니다" in (out / "2026/08/post-0/index.html").read_text(encoding="utf-8")
+    own = _opened_png(400, 300)
+    (site.root / "content/posts/2026/08/post-2/card.png").write_bytes(own)
+    build.build(site.root, build.BuildOptions(output=out))
+    assert decided == [] and (out / "2026/08/post-2/card.png").read_bytes() == own
+    assert _meta(out, "2026/08/post-2")["og:image:width"] == "400"
+    (site.root / "content/posts/2026/08/post-2/card.png").unlink()
+    build.build(site.root, build.BuildOptions(output=out))
+    assert decided == [] and _opened((out / "2026/08/post-2/card.png").read_bytes()).size == (
+        card_drawing.WIDTH,
+        card_drawing.HEIGHT,
+    )
+    assert tree(out) == clean_build(site.root, tmp_path)
+    decided.clear()  # the clean build decided every card of its own copy
     site.config(raw=PYPROJECT.format(extra="").replace('title = "테스트 사이트"', 'title = "다른 이름"'))
     build.build(site.root, build.BuildOptions(output=out))
     assert sorted(decided) == ["2026/08/post-0", "2026/08/post-1", "2026/08/post-2"]
@@ -202,6 +220,12 @@ def test_a_build_decides_again_only_the_cards_of_posts_whose_files_changed(site,
     build.build(site.root, build.BuildOptions(output=out))
     assert sorted(decided) == ["2026/08/post-0", "2026/08/post-1", "2026/08/post-2"]  # damaged: all again
     assert tree(out) == clean_build(site.root, tmp_path)
+
+
+def _opened_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @needs_font

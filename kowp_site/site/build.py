@@ -167,6 +167,7 @@ def site_data(
         full,
         keys.site if keys is not None else "",
         keys.posts if keys is not None else {},
+        keys.cards if keys is not None else {},
     )
     groups.attach_bodies(data)
     return data

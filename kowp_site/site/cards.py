@@ -155,12 +155,14 @@ def _code_identity() -> tuple[object, ...]:
 def own_card(post: Post, assets: Set[str] | None = None) -> Path | None:
     """The post folder's own card file, if it has one; ``assets``: the site paths of every post
     folder's files (``Content.assets``), to look there instead of on disk."""
+    if assets is not None:  # thousands of posts a build, nearly all without one: no Path made
+        key = post.key.path
+        for name in OWN_FILES:
+            if f"{key}/{name}" in assets:
+                return post.source.path.parent / name
+        return None
     folder = post.source.path.parent
     for name in OWN_FILES:
-        if assets is not None:
-            if f"{post.key.path}/{name}" in assets:
-                return folder / name
-            continue
         candidate = folder / name
         if candidate.is_file():
             return candidate
@@ -233,9 +235,10 @@ def outputs(
 
     One per view that gets a drawn card (see :func:`image_of`); ``cache`` keeps drawn cards by
     their digest between builds (None: draw without keeping); ``assets``: as for :func:`own_card`.
-    With ``settings`` and ``digests`` (the digest of the site's settings and of each post folder's
-    files) too, each post's decision is kept in ``cache`` and made again only for the posts whose
-    files or the settings changed: a one-post edit decides one card, not thousands.
+    With ``settings`` and ``digests`` (the digest of the site's settings and of each light post:
+    its front matter, what a card shows) too, each post's decision is kept in ``cache`` and made
+    again only for the posts whose front matter or the settings changed: an edit of a body decides
+    no card, a new title one. Whether the folder has its own card file is looked up every build.
     """
     found = []
     colours = theme_colours(config)
@@ -247,9 +250,10 @@ def outputs(
         name = post.key.path
         digest = digests.get(name, "") if digests is not None else ""
         old = kept.get(name)
-        decision = old[1] if digest and old is not None and old[0] == digest else decide(config, post, colours, assets)
+        drawn = old[1] if digest and old is not None and old[0] == digest else drawn_card(config, post, colours)
         if digest:
-            decided[name] = (digest, decision)
+            decided[name] = (digest, drawn)
+        decision = None if own_card(post, assets) is not None else drawn
         if decision is not None:
             found.append((decision[0], partial(draw_post, config, post, colours, cache), decision[1]))
     if cache is not None:
@@ -257,16 +261,15 @@ def outputs(
     return found
 
 
-def decide(config: Config, post: Post, colours: tuple[tuple[str, str], ...], assets: Set[str] | None) -> Decision:
-    """The card of ``post``: None when its folder has its own card file or it gets none."""
-    if own_card(post, assets) is not None:
-        return None
+def drawn_card(config: Config, post: Post, colours: tuple[tuple[str, str], ...]) -> Decision:
+    """The card drawn for ``post`` unless its folder has its own: None when it gets none (no font,
+    or letters the font lacks). What it reads is the light post and the settings."""
     spec = spec_of(config, post, colours)
     return (post.path + CARD_FILE, spec.digest) if spec is not None else None
 
 
 def draw_post(config: Config, post: Post, colours: tuple[tuple[str, str], ...], cache: Path | None) -> bytes:
-    """The PNG of ``post``'s drawn card (it was decided to get one, see :func:`decide`)."""
+    """The PNG of ``post``'s drawn card (it was decided to get one, see :func:`drawn_card`)."""
     spec = spec_of(config, post, colours)
     if spec is None:
         raise ValueError(f"{post.path}: no card to draw")
@@ -318,12 +321,16 @@ _LAST: dict[Path, _Decided] = {}
 
 def prune(config: Config) -> int:
     """Keep the last :func:`outputs`' decisions and remove the kept drawings it did not ask for
-    (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs()."""
+    (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs(),
+    nor when the decisions are those kept (the build that kept them pruned; a drawing that a post
+    folder's new own card file replaced stays until the decisions change)."""
     folder = cache_dir(config)
     last = _LAST.get(folder)
     if last is None:
         return 0
-    if last.header and last.changed:
+    if last.header and not last.changed:  # the same cards as the build that kept these decisions: it pruned
+        return 0
+    if last.header:
         _save_decisions(folder, last.header, last.decisions)
     removed = 0
     try:

@@ -38,6 +38,7 @@ class SiteData:
     # What the build knows of its inputs, for groups that keep a cache of their own (search terms):
     settings: str = ""  # digest of the site's settings (tool, configuration, theme, options)
     post_digests: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its files
+    light_digests: Mapping[str, str] = field(default_factory=dict)  # post key path -> digest of its light post
 
     @cached_property
     def names(self) -> list[str]:
@@ -291,7 +292,7 @@ def cards(data: SiteData) -> Iterator[Output]:
 
     made_in = cards_mod.cache_dir(data.config) if data.incremental else None
     post_files = {site_path for site_path, _ in data.content.assets}
-    found = cards_mod.outputs(data.config, data.views, made_in, post_files, data.settings, data.post_digests)
+    found = cards_mod.outputs(data.config, data.views, made_in, post_files, data.settings, data.light_digests)
     for path, make, drawn in found:
         yield Output(path, make, Reads(values=("card", drawn)), "picture cards")
 
