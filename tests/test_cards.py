@@ -222,6 +222,25 @@ def test_a_build_decides_again_only_the_cards_of_posts_whose_front_matter_change
     assert tree(out) == clean_build(site.root, tmp_path)
 
 
+@needs_font
+def test_the_letters_found_drawn_are_kept_so_a_later_build_opens_no_font_for_them(site, tmp_path, monkeypatch):
+    site.post("post", ko={"title": "글 제목", "translated": "2026-08-20"})
+    out = tmp_path / "out"
+    build.build(site.root, build.BuildOptions(output=out))
+    monkeypatch.setattr(card_fonts, "_DRAWN", {})  # as in a new process
+    opened: list[str] = []
+    real = card_fonts._has_glyph.__wrapped__
+    monkeypatch.setattr(card_fonts, "_has_glyph", lambda path, char: opened.append(char) or real(path, char))
+    site.post("post", ko={"title": "글 제목", "translated": "2026-08-20", "body": "새 본문.\n"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert opened == []
+    assert _meta(out, "2026/08/post")["og:image"] == URL + "post/card.png"
+    site.post("post", ko={"title": "글 제목 뷁", "translated": "2026-08-20"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert set(opened) == {"뷁"}  # a new letter is looked up, in both faces
+    assert tree(out) == clean_build(site.root, tmp_path)
+
+
 def _opened_png(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")

@@ -168,9 +168,14 @@ def _glyph(font: Any, char: str) -> tuple[object, ...]:
 _DRAWN: dict[Fonts, set[str]] = {}  # letters known to be drawn by each pair of fonts
 
 
+def drawn_letters(fonts: Fonts) -> set[str]:
+    """The letters found drawn by ``fonts`` so far (a build may add those kept by an earlier one)."""
+    return _DRAWN.setdefault(fonts, set())
+
+
 def missing(fonts: Fonts, text: str) -> list[str]:
     """The letters of ``text`` that the card fonts cannot draw, in order of first appearance."""
-    known = _DRAWN.setdefault(fonts, set())
+    known = drawn_letters(fonts)
     if known.issuperset(text):  # the common case, for thousands of titles: no letter is new
         return []
     out: list[str] = []

@@ -243,7 +243,10 @@ def outputs(
     found = []
     colours = theme_colours(config)
     header = _decisions_header(settings) if cache is not None and settings and digests is not None else ""
-    kept = _load_decisions(cache, header) if cache is not None and header else {}
+    kept, letters = _load_decisions(cache, header) if cache is not None and header else ({}, "")
+    fonts = find_fonts(config)
+    if letters and fonts is not None:  # letters a kept build found the fonts draw: no font opened for them
+        card_fonts.drawn_letters(fonts).update(letters)
     decided: dict[str, tuple[str, Decision]] = {}
     for view in views:
         post = view.post
@@ -257,7 +260,9 @@ def outputs(
         if decision is not None:
             found.append((decision[0], partial(draw_post, config, post, colours, cache), decision[1]))
     if cache is not None:
-        _LAST[cache] = _Decided({f"{digest}.png" for _, _, digest in found}, header, decided, decided != kept)
+        known = "".join(sorted(card_fonts.drawn_letters(fonts))) if fonts is not None else ""
+        changed = decided != kept or known != letters
+        _LAST[cache] = _Decided({f"{digest}.png" for _, _, digest in found}, header, decided, known, changed)
     return found
 
 
@@ -295,15 +300,18 @@ def _decisions_header(settings: str) -> str:
     return hash_text(FORMAT, settings, files)
 
 
-def _load_decisions(cache: Path, header: str) -> dict[str, tuple[str, Decision]]:
+def _load_decisions(cache: Path, header: str) -> tuple[dict[str, tuple[str, Decision]], str]:
+    """The kept decisions, and the letters the fonts were found to draw, if they follow ``header``."""
     import pickle
 
     try:
         with (cache.parent / DECISIONS_FILE).open("rb") as f:
-            stored_header, decided = pickle.load(f)
+            stored_header, decided, letters = pickle.load(f)
     except Exception:  # noqa: BLE001 - none kept, or a damaged file: every card is decided again
-        return {}
-    return decided if stored_header == header else {}
+        return {}, ""
+    if stored_header != header or not isinstance(decided, dict) or not isinstance(letters, str):
+        return {}, ""
+    return decided, letters
 
 
 @dataclass(frozen=True)
@@ -312,8 +320,9 @@ class _Decided:
 
     wanted: set[str]  # the file names of the drawings its cards use
     header: str  # what the decisions follow ("": none to keep)
-    decisions: dict[str, tuple[str, Decision]]  # post -> (its folder's digest, its card)
-    changed: bool  # the decisions differ from those kept: write them
+    decisions: dict[str, tuple[str, Decision]]  # post -> (its light post's digest, its drawn card)
+    letters: str  # every letter found drawn by the fonts, sorted
+    changed: bool  # the decisions or letters differ from those kept: write them
 
 
 _LAST: dict[Path, _Decided] = {}
@@ -331,7 +340,7 @@ def prune(config: Config) -> int:
     if last.header and not last.changed:  # the same cards as the build that kept these decisions: it pruned
         return 0
     if last.header:
-        _save_decisions(folder, last.header, last.decisions)
+        _save_decisions(folder, last.header, last.decisions, last.letters)
     removed = 0
     try:
         entries = list(os.scandir(folder))
@@ -347,13 +356,13 @@ def prune(config: Config) -> int:
     return removed
 
 
-def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Decision]]) -> None:
+def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Decision]], letters: str) -> None:
     import pickle
 
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         temp = folder.parent / f".{DECISIONS_FILE}.{os.getpid()}.tmp"
-        temp.write_bytes(pickle.dumps((header, decided), protocol=pickle.HIGHEST_PROTOCOL))
+        temp.write_bytes(pickle.dumps((header, decided, letters), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temp, folder.parent / DECISIONS_FILE)
     except OSError:
         pass  # a cache that cannot be written only costs the next build its decisions
