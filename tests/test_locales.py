@@ -491,6 +491,27 @@ def test_language_codes_pick_the_most_specific_catalog(tmp_path):
     assert sorted(p.name for p in theme.rglob("*") if p.is_file()) == ["messages.po"]
 
 
+def test_a_compiled_catalog_is_kept_for_the_next_process_and_follows_the_catalog(tmp_path, monkeypatch):
+    theme, kept = tmp_path / "theme", tmp_path / "kept"
+    po = write(theme, "locales/ko/LC_MESSAGES/messages.po", 'msgid "Search"\nmsgstr "찾기"\n')
+    assert locale.load_kept([theme], "ko", kept).gettext("Search") == "찾기"
+    assert [p.suffix for p in kept.iterdir()] == [".mo"]
+    locale._load_kept.cache_clear()  # as a new process
+    real = locale.read_catalog
+    parsed: list[Path] = []
+    monkeypatch.setattr(locale, "read_catalog", lambda path, data: parsed.append(path) or real(path, data))
+    assert locale.load_kept([theme], "ko", kept).gettext("Search") == "찾기" and parsed == []
+    po.write_text('msgid "Search"\nmsgstr "검색"\n', encoding="utf-8")  # an edit of the catalog
+    assert locale.load_kept([theme], "ko", kept).gettext("Search") == "검색" and parsed == [po]
+    for mo in kept.iterdir():
+        mo.write_bytes(b"not a catalog")  # a damaged kept file is compiled again
+    locale._load_kept.cache_clear()
+    assert locale.load_kept([theme], "ko", kept).gettext("Search") == "검색" and parsed == [po, po]
+    po.write_text('msgid "Search"\nmsgstr "%(x)s"\n', encoding="utf-8")
+    with pytest.raises(KowpError, match="does not fit the message"):  # a bad catalog is still found out
+        locale.load_kept([theme], "ko", kept)
+
+
 def test_kept_gettext_formats_as_jinja_new_style_and_translates_each_message_once():
     import jinja2
 

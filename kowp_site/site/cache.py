@@ -1,6 +1,6 @@
 """The persistent build cache in ``.kowp-cache/build/`` (git-ignored; CI may restore it).
 
-Two kinds of files, both safe to delete at any time (the next build is then a full one):
+Two kinds of files of its own, both safe to delete at any time (the next build is then a full one):
 
 - ``posts-<fingerprint>/<YYYY-MM>.pickle``: one :class:`PostEntry` per post folder of that month,
   i.e. the loaded :class:`~kowp_site.site.content.Post` without its Markdown bodies, its problems, and
@@ -13,6 +13,10 @@ Two kinds of files, both safe to delete at any time (the next build is then a fu
   folder's files keep their name, size, mtime and inode (stat first; nothing is read).
 - ``outputs-<hash of the output folder>.pickle``: the :class:`Manifest` of the last build written
   there — for every output file the key of what it depended on and a digest of its bytes.
+
+Other modules keep derived files beside them, each safe to delete in the same way: ``catalogs/``
+(compiled message catalogs, :mod:`kowp_site.site.locale`), ``cards/`` and ``card-decisions.pickle``
+(:mod:`kowp_site.site.cards`), ``search/`` (:mod:`kowp_site.search.patch`).
 
 Entries never depend on ``--drafts``: whether a post is shown is decided per build, and each
 output folder has its own manifest, so a preview build cannot leak into a production one.
@@ -55,6 +59,11 @@ Signature = tuple[tuple[str, int, int, int], ...]
 
 def cache_root(config: Config) -> Path:
     return config.root / CACHE_DIR / "build"
+
+
+def catalogs_dir(config: Config) -> Path:
+    """Where the site's compiled message catalogs are kept (see :func:`kowp_site.site.locale.load_kept`)."""
+    return cache_root(config) / "catalogs"
 
 
 def hash_text(*parts: object) -> str:

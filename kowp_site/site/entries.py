@@ -52,7 +52,7 @@ def media_labels(config: Config) -> MediaLabels:
     from kowp_site.site import locale
     from kowp_site.site.theme import theme_dirs
 
-    return locale.load_kept(theme_dirs(config), config.language).media_labels()
+    return locale.load_kept(theme_dirs(config), config.language, cache.catalogs_dir(config)).media_labels()
 
 
 def post_views(

@@ -210,40 +210,94 @@ def merged(catalogs: Sequence[Catalog]) -> Catalog:
     return base
 
 
-def compiled(catalog: Catalog) -> Translations:
-    """The catalog as gettext reads it, compiled in memory (no .mo file is written or kept)."""
+def compiled(catalog: Catalog) -> bytes:
+    """The catalog as gettext reads it: the bytes of a .mo file, made in memory."""
     from babel.messages.mofile import write_mo
-    from babel.support import Translations
 
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return buffer.getvalue()
+
+
+def translations_of(mo: bytes) -> Translations:
+    from babel.support import Translations
+
+    return Translations(io.BytesIO(mo), domain=DOMAIN)
 
 
 def load(dirs: Sequence[Path], language: str) -> Messages:
     """The messages of ``language`` from the theme folders ``dirs`` (most specific first)."""
-    paths = catalog_files(dirs, language)
+    return _loaded(language, catalog_files(dirs, language))[0]
+
+
+def _loaded(language: str, paths: Sequence[Path]) -> tuple[Messages, bytes]:
+    """The messages of the catalogs ``paths``, and their compiled bytes (b"": no catalog)."""
     if not paths:
-        return Messages(language, gettext.NullTranslations(), ())
+        return Messages(language, gettext.NullTranslations(), ()), b""
+    mo = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+    return Messages(language, _translations(paths, mo), tuple(paths)), mo
+
+
+def _translations(paths: Sequence[Path], mo: bytes) -> Translations:
     try:
-        translations = compiled(merged([read_catalog(p, p.read_bytes()) for p in paths]))
+        return translations_of(mo)
     except ValueError as exc:  # gettext compiles the Plural-Forms expression of the first catalog
         raise KowpError(f"{paths[0]}: the plural expression of Plural-Forms is not one gettext reads: {exc}") from None
-    return Messages(language, translations, tuple(paths))
 
 
-def load_kept(dirs: Sequence[Path], language: str) -> Messages:
+KEEP_COMPILED = 6  # compiled catalogs kept in a site's build cache (languages, theme edits)
+
+
+def load_kept(dirs: Sequence[Path], language: str, kept: Path | None = None) -> Messages:
     """:func:`load`, kept in this process while the catalog files keep their stat (the renderer of
-    every post and the templates share one compile; forked workers inherit it)."""
+    every post and the templates share one compile; forked workers inherit it), and, with
+    ``kept`` (a folder of the build cache), compiled once for every process: the next build
+    reads the .mo bytes instead of parsing the catalogs."""
     paths = catalog_files(dirs, language)
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
-    return _load_kept(tuple(dirs), language, stamp)
+    stamp = tuple((str(p), st.st_mtime_ns, st.st_size, st.st_ino) for p in paths for st in (p.stat(),))
+    return _load_kept(tuple(dirs), language, stamp, kept)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_kept(dirs: tuple[Path, ...], language: str, stamp: tuple[tuple[str, int, int], ...]) -> Messages:
-    return load(dirs, language)
+def _load_kept(dirs: tuple[Path, ...], language: str, stamp: tuple[object, ...], kept: Path | None) -> Messages:
+    paths = [Path(str(entry[0])) for entry in stamp]
+    if kept is None or not paths:
+        return _loaded(language, paths)[0]
+    path = kept / f"{language}-{_compiled_key(stamp)}.mo"
+    try:
+        return Messages(language, _translations(paths, path.read_bytes()), tuple(paths))
+    except (OSError, KowpError):  # not kept yet, or a damaged file: compiled again below
+        pass
+    messages, mo = _loaded(language, paths)
+    _keep(path, mo)
+    return messages
+
+
+def _compiled_key(stamp: tuple[object, ...]) -> str:
+    """What a compiled catalog follows: the catalogs' stat, this module and the installed Babel."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("babel")
+    code = [Path(__file__), Path(spec.origin)] if spec is not None and spec.origin else [Path(__file__)]
+    parts = [stamp, [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in code]]
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _keep(path: Path, mo: bytes) -> None:
+    """Write ``path`` atomically and remove all but the newest :data:`KEEP_COMPILED` beside it."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(mo)
+        os.replace(temp, path)
+        others = sorted(path.parent.glob("*.mo"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in others[KEEP_COMPILED:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build a compile
 
 
 def warnings(dirs: Sequence[Path], language: str) -> list[Problem]:

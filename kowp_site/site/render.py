@@ -21,7 +21,7 @@ import markupsafe
 
 from kowp_site import __version__, gitlog
 from kowp_site.errors import KowpError
-from kowp_site.site import cards, jstext, locale
+from kowp_site.site import cache, cards, jstext, locale
 from kowp_site.site.config import Category, Config
 from kowp_site.site.content import Page, Post
 from kowp_site.site.markdown import Rendered
@@ -221,7 +221,7 @@ class Templates:
     def __init__(self, config: Config, *, drafts: bool = False, extra_head: str = ""):
         self.config = config
         self.dirs = theme_dirs(config)
-        self.messages = locale.load_kept(self.dirs, config.language)
+        self.messages = locale.load_kept(self.dirs, config.language, cache.catalogs_dir(config))
         self.env = ThemeEnvironment(
             loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
             extensions=["jinja2.ext.i18n"],
