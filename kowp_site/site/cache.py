@@ -78,14 +78,6 @@ def hash_more(state: hashlib.blake2b, parts: Iterable[object]) -> str:
     return state.hexdigest()
 
 
-@lru_cache(maxsize=8)
-def hashed_prefix(first: object) -> hashlib.blake2b:
-    """The state of :func:`hash_text` after its first part; copy it, never update it."""
-    state = hashlib.blake2b(digest_size=16)
-    hash_more(state, (first,))
-    return state
-
-
 @contextmanager
 def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many long-lived objects (much faster)."""

@@ -15,6 +15,7 @@ Example, a page that lists three posts and shows their bodies::
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,21 +65,32 @@ class Keys:
     _memo: dict[tuple[int, str], tuple[Sequence[str], str]] = field(default_factory=dict, compare=False, repr=False)
 
     def key(self, output: Output) -> str:
-        """The cache key of ``output``: its path, its declared inputs and the site's settings."""
+        """The cache key of ``output``: its path, its declared inputs and the site's settings.
+
+        One string is hashed: the site key, the path, the repr of the values, then the digests of
+        the posts read whole, light and as archive entries, each kind after a separator (a digest
+        is hex; a repr has no control character). Thousands of calls a build: the common case, a
+        few posts read whole, is inline.
+        """
         reads = output.reads
         if reads is None:
             raise ValueError(f"{output.path} declares no inputs: it has no key")
         names, posts = reads.posts, self.posts
-        return cache.hash_more(  # thousands of calls a build: the common case (a few posts read whole) inline
-            cache.hashed_prefix(self.site).copy(),
-            (
-                output.path,
-                reads.values,
-                [posts.get(p, "") for p in names] if len(names) <= LONG else self.digests(names, "posts"),
-                self.digests(reads.light, "light") if reads.light else (),
-                self.digests(reads.entries, "entries") if reads.entries else (),
-            ),
-        )
+        parts = [self.site, output.path, repr(reads.values) if reads.values else ""]
+        if len(names) <= LONG:
+            parts += [posts.get(p, "") for p in names]
+        else:
+            parts.append(self.digests(names, "posts"))  # type: ignore[arg-type]
+        if reads.light or reads.entries:
+            parts.append("\x01")
+            parts += self.digest_parts(reads.light, "light")
+            parts.append("\x01")
+            parts += self.digest_parts(reads.entries, "entries")
+        return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def digest_parts(self, names: Sequence[str], kind: str) -> list[str]:
+        found = self.digests(names, kind) if names else []
+        return found if isinstance(found, list) else [found]
 
     def digests(self, names: Sequence[str], kind: str) -> list[str] | str:
         """The digests of the posts ``names`` as ``kind`` reads them. A long sequence (search files
@@ -87,7 +99,7 @@ class Keys:
             return self.lookup(names, kind)
         found = self._memo.get((id(names), kind))
         if found is None or found[0] is not names:  # the sequence itself is kept, so its id stays its own
-            found = (names, cache.hash_text(kind, self.lookup(names, kind)))
+            found = (names, "*" + cache.hash_text(kind, self.lookup(names, kind)))  # "*": not a post's digest
             self._memo[(id(names), kind)] = found
         return found[1]
 
