@@ -142,6 +142,25 @@ def test_outputs_cut_from_one_value_are_one_task_and_go_first():
     assert [p for t in tasks[1:] for p in t] == [p for p in paths if not p.startswith("search/") or "docs" in p]
 
 
+def test_outputs_cut_from_one_value_count_as_one_when_choosing_to_fork_workers(monkeypatch):
+    from kowp_site import parallel
+    from kowp_site.site.output import OutputSet
+
+    spread: list[int] = []
+    real = parallel.map_chunks
+    monkeypatch.setattr(parallel, "map_chunks", lambda fn, chunks: spread.append(len(chunks)) or real(fn, chunks))
+    out = OutputSet()
+    for i in range(build_mod.PARALLEL_OUTPUTS * 2):
+        out.add(f"search/index/{i}.json", lambda i=i: f"{i}".encode(), key="k", together="search index")
+    for i in range(build_mod.PARALLEL_OUTPUTS - 1):
+        out.add(f"page{i}.html", lambda i=i: f"p{i}".encode(), key="k")
+    made = build_mod.make_outputs(out, sorted(out.keys))
+    assert spread == [] and made["search/index/7.json"] == b"7" and made["page3.html"] == b"p3"
+    out.add("one-more.html", lambda: b"m", key="k")
+    made = build_mod.make_outputs(out, sorted(out.keys))
+    assert len(spread) == 1 and made["one-more.html"] == b"m" and len(made) == 3 * build_mod.PARALLEL_OUTPUTS
+
+
 def test_a_parallel_build_makes_the_search_index_once(site, tmp_path, monkeypatch):
     """Each worker that made a search file used to build the whole index again."""
     from kowp_site.search import index as search_index

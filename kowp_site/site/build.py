@@ -363,10 +363,14 @@ def write_outputs(
 
 
 def make_outputs(outputs: OutputSet, paths: list[str], progress: Progress | None = None) -> dict[str, bytes]:
-    """Make deferred outputs, in worker processes when there are many."""
+    """Make deferred outputs, in worker processes when there are many.
+
+    Outputs cut from one value (the search index's files) count as one: hundreds of them are one
+    task, and forking workers for it and a handful of pages costs more than it saves.
+    """
     from kowp_site import parallel
 
-    if len(paths) < PARALLEL_OUTPUTS:
+    if sum(1 for path in paths if path not in outputs.together) < PARALLEL_OUTPUTS:
         return {path: outputs.make(path) for path in paths}
     advance = progress("making pages", len(paths)) if progress else None
     made: dict[str, bytes] = {}
