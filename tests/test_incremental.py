@@ -585,7 +585,7 @@ def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, 
     from kowp_site.search import outputs as search_outputs
     from kowp_site.site import cache
 
-    [terms] = (cache.cache_root(_config(blog)) / "search").glob("terms-ko-*.marshal")
+    [terms] = (cache.cache_root(_config(blog)) / "search").glob("ko-*/terms/2026-08.marshal")
     analysed = []
     original = search_outputs.analyse_document
     monkeypatch.setattr(
