@@ -100,6 +100,9 @@ def test_a_removed_redated_or_renumbered_post_is_built_afresh():
     assert changes(previous, "ko", paths, ["ka", "kb2", "kc"], max_share=0.5) == [1]
     assert changes(previous, "ko", [*paths, "d"], [*keys, "kd"], max_share=0.5) == [3]  # a new post
     assert changes(previous, "ko", paths, keys) == []
+    # An edit whose old terms are not known (a damaged terms file) cannot be patched either.
+    assert patch(previous, paths, ["ka", "kb2", "kc"], records, {}, max_share=0.5) is None
+    assert patch(previous, paths, ["ka", "kb2", "kc"], records, known, max_share=0.5) is not None
 
 
 def test_postings_round_trip_through_their_characters():
