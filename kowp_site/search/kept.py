@@ -196,20 +196,36 @@ def kept_index(
     the kept index patched where it can be (kowp_site.search.patch), else made afresh from the kept
     terms of each post, or from ``analyse(number)`` for a post whose terms are not kept."""
     previous = store.load()
-    numbers = changes(previous, language, paths, keys) if previous is not None else None
-    old = old_records(store, previous, numbers) if previous is not None and numbers is not None else None
-    if previous is not None and numbers is not None and old is not None:
-        new = {i: store.record(paths[i], keys[i]) or analyse(i) for i in numbers}
-        files, kept, touched = patched(previous, paths, keys, new, old)
-        if numbers:
-            store.replace_records(paths, keys, previous.keys, new)
-            store.save(kept, touched)
+    files = patch_kept(store, previous, language, paths, keys, analyse) if previous is not None else None
+    if files is not None:
         return files
     records = [store.record(path, key) or analyse(i) for i, (path, key) in enumerate(zip(paths, keys, strict=True))]
     files = index_files(records, language)
     store.keep_records(paths, keys, dict(enumerate(records)), {month_of(path) for path in paths})
     kept = fresh(language, paths, keys, records, files)
     store.save(kept, range(len(kept.dumped)))
+    return files
+
+
+def patch_kept(
+    store: Store,
+    previous: Previous,
+    language: str,
+    paths: list[str],
+    keys: list[str],
+    analyse: Callable[[int], Record],
+) -> dict[str, bytes] | None:
+    """The index files patched from ``previous``, and the changes kept; None when it cannot be
+    patched (see :func:`~kowp_site.search.patch.changes`) or the old terms of a changed post are lost."""
+    numbers = changes(previous, language, paths, keys)
+    old = old_records(store, previous, numbers) if numbers is not None else None
+    if numbers is None or old is None:
+        return None
+    new = {i: store.record(paths[i], keys[i]) or analyse(i) for i in numbers}
+    files, kept, touched = patched(previous, paths, keys, new, old)
+    if numbers:
+        store.replace_records(paths, keys, previous.keys, new)
+        store.save(kept, touched)
     return files
 
 
