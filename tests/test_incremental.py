@@ -585,7 +585,7 @@ def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, 
     from kowp_site.search import outputs as search_outputs
     from kowp_site.site import cache
 
-    [terms] = (cache.cache_root(_config(blog)) / "search").glob("terms-ko-*.marshal")
+    [terms] = (cache.cache_root(_config(blog)) / "search").glob("ko-*/terms/2026-08.marshal")
     analysed = []
     original = search_outputs.analyse_document
     monkeypatch.setattr(
@@ -595,6 +595,8 @@ def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, 
     build(blog.root, PRODUCTION)
     assert analysed == ["2026/08/post-5/"]  # the six others came from the cache
     terms.write_bytes(b"\x00not marshal")
+    shard = max((terms.parent.parent / "index").iterdir(), key=lambda p: p.stat().st_size)
+    shard.write_bytes(b"{}")  # a kept shard damaged as well: the index is made afresh
     blog.post("post-6", en={"date": "2026-08-06T10:00:00+00:00"}, ko={"title": "글 6", "body": "또 고친 본문.\n"})
     assert_same_as_clean(blog.root, tmp_path)
     assert sorted(search_slugs(blog.root / "site", "고친")) == ["post-5", "post-6"]

@@ -169,14 +169,14 @@ def test_a_parallel_build_makes_the_search_index_once(site, tmp_path, monkeypatc
     for i in range(12):
         site.post(f"post-{i}", en={"date": f"2026-08-{i + 1:02d}T09:00:00+00:00"}, ko={"body": f"본문 {i} 검색어\n"})
     made = tmp_path / "index-made"
-    real = search_outputs.load_records  # read once by each process that makes the index
+    real = search_outputs.kept_index  # called once by each process that makes the index
 
-    def counted(path):  # noqa: ANN001, ANN202 - the function it stands in for
+    def counted(*args):  # noqa: ANN002, ANN202 - the function it stands in for
         with made.open("a") as f:  # a file: the workers are other processes
             f.write(f"{os.getpid()}\n")
-        return real(path)
+        return real(*args)
 
-    monkeypatch.setattr(search_outputs, "load_records", counted)
+    monkeypatch.setattr(search_outputs, "kept_index", counted)
     monkeypatch.setattr(search_index, "DOCS_PER_SHARD", 1)  # 16 index files for 12 posts
     monkeypatch.setattr(build_mod, "PARALLEL_OUTPUTS", 1)  # spread even this small site over workers
     monkeypatch.setattr(build_mod, "OUTPUTS_PER_TASK", 2)

@@ -211,23 +211,8 @@ def analyse_document(doc: Document, language: str) -> Record:
     return sum(tf.values()), "\n".join(tf), weights
 
 
-@dataclass(frozen=True)
-class Shards:
-    """An index as :func:`make_shards` makes it: the files, and what a build keeps of them to patch
-    them next time (see kowp_site.search.patch)."""
-
-    files: dict[str, bytes]  # meta.json and every shard, paths under search/
-    tables: list[dict[str, str]]  # term -> postings string, per shard
-    last: dict[str, int]  # term -> the highest document number in its postings
-
-
 def index_files(records: Sequence[Record], language: str) -> dict[str, bytes]:
     """meta.json and every shard (paths under search/ -> bytes) for ``records``, numbered in order."""
-    return make_shards(records, language).files
-
-
-def make_shards(records: Sequence[Record], language: str) -> Shards:
-    """The index of ``records``, numbered in order (see :func:`index_files`)."""
     postings = collect_postings(records)
     shards = shard_count(len(records))
     tables: list[dict[str, str]] = [{} for _ in range(shards)]
@@ -235,9 +220,13 @@ def make_shards(records: Sequence[Record], language: str) -> Shards:
     for term, found in postings.items():
         tables[shard_of(term, shards)][term] = _encode_weighted(found, steps)
     files = {f"index/{i}.json": dumps(table) for i, table in enumerate(tables)}
-    lengths = [length for length, _, _ in records]
-    files["meta.json"] = dumps({"v": FORMAT, "lang": language, "shards": shards, "chunk": CHUNK, "len": lengths})
-    return Shards(files, tables, {term: found[-1] >> 8 for term, found in postings.items()})
+    files["meta.json"] = meta_file(language, shards, [length for length, _, _ in records])
+    return files
+
+
+def meta_file(language: str, shards: int, lengths: list[int]) -> bytes:
+    """meta.json: the format, the language, the shard count, the documents a documents file holds, each document's length."""
+    return dumps({"v": FORMAT, "lang": language, "shards": shards, "chunk": CHUNK, "len": lengths})
 
 
 _consume = deque(maxlen=0).extend  # runs an iterator to its end, keeping nothing

@@ -8,14 +8,10 @@ index is built once per process, when the first of its files is asked for.
 from __future__ import annotations
 
 import html
-import marshal
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kowp_site.search.index import (
@@ -27,9 +23,8 @@ from kowp_site.search.index import (
     build_index,
     document_files,
     file_names,
-    make_shards,
 )
-from kowp_site.search.patch import Previous, fresh, patched
+from kowp_site.search.kept import Store, kept_index
 from kowp_site.site import cache
 
 if TYPE_CHECKING:
@@ -108,32 +103,15 @@ class LazyIndex:
         language = self.config.language
         if self.post_keys is None:
             return build_index([self.document(v) for v in self.posts], language)
-        # Each post's terms are kept in the build cache under its key: an edit analyses one post.
-        path = cache.cache_root(self.config) / "search" / f"terms-{language}-{self.cache_name[:16]}.marshal"
-        known = load_records(path)
-        records = []
-        for view, k in zip(self.posts, self.post_keys, strict=True):
-            record = known.get(k)
-            if record is None:
-                record = analyse_document(self.document(view), language)
-            records.append(record)
-        wanted = dict(zip(self.post_keys, records, strict=True))
-        if wanted.keys() != known.keys():
-            save_records(path, wanted)
-        # The previous build's shards, patched where posts changed (see kowp_site.search.patch).
-        paths, keys = [v.post.key.path for v in self.posts], list(self.post_keys)
-        kept_at = path.with_name(f"index-{language}-{self.cache_name[:16]}.marshal")
-        previous = Previous.load(kept_at)
-        made = patched(previous, language, paths, keys, records, known) if previous is not None else None
-        if made is None:
-            shards = make_shards(records, language)
-            files, kept = shards.files, fresh(language, paths, keys, shards)
-        else:
-            files, kept = made
-        if previous is None or (kept.paths, kept.keys) != (previous.paths, previous.keys):
-            kept.save(kept_at)
-            prune(kept_at.parent, "index-*.marshal")
-        return files
+        # The previous build's index and each post's terms are kept in the build cache: an edit
+        # analyses one post and patches the shards its terms are in (see kowp_site.search.kept).
+        store = Store(cache.cache_root(self.config) / "search" / f"{language}-{self.cache_name[:16]}")
+        paths = [v.post.key.path for v in self.posts]
+        return kept_index(store, language, paths, list(self.post_keys), self.analyse)
+
+    def analyse(self, number: int) -> Record:
+        """The terms of document ``number``, from its body."""
+        return analyse_document(self.document(self.posts[number]), self.config.language)
 
     def file(self, name: str) -> bytes:
         return self.files[name]
@@ -142,40 +120,6 @@ class LazyIndex:
         """docs/<k>.json from the light views alone (no body is read)."""
         rows = [self.document(v, body=False) for v in self.posts[k * CHUNK : (k + 1) * CHUNK]]
         return document_files(rows)["docs/0.json"]
-
-
-def load_records(path: Path) -> dict[str, Record]:
-    try:
-        found = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-KEEP_TERM_FILES = 4  # the newest terms files kept (production, preview, a setting tried and undone)
-
-
-def save_records(path: Path, records: dict[str, Record]) -> None:
-    """Atomically, under a name of this process's own: forked workers may save at once. The
-    oldest terms files beyond :data:`KEEP_TERM_FILES` are removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
-        f.write(marshal.dumps(records))
-    os.chmod(f.name, 0o644)
-    os.replace(f.name, path)
-    prune(path.parent, "terms-*.marshal")
-
-
-def prune(folder: Path, pattern: str) -> None:
-    """Keep the newest :data:`KEEP_TERM_FILES` files of ``pattern`` in ``folder``."""
-    found = []
-    for candidate in folder.glob(pattern):
-        try:
-            found.append((candidate.stat().st_mtime_ns, candidate))
-        except OSError:  # another worker removed it meanwhile
-            continue
-    for _, old in sorted(found, reverse=True)[KEEP_TERM_FILES:]:
-        old.unlink(missing_ok=True)
 
 
 def site_outputs(
