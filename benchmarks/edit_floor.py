@@ -48,10 +48,11 @@ print(time.process_time() - t)
 """
 UNPICKLE = """
 import gc, glob, pickle, sys, time
-import kowp_site.site.cache, kowp_site.site.content, kowp_site.site.render, kowp_site.site.markdown
+import kowp_site.site.build, kowp_site.site.cache, kowp_site.site.content, kowp_site.site.render
+import kowp_site.site.markdown, kowp_site.site.images
 gc.disable()
 t = time.process_time()
-for path in sorted(glob.glob(sys.argv[1] + "/.kowp-cache/build/posts-*/*.pickle")):
+for path in sorted(glob.glob(sys.argv[1] + "/*.pickle")):
     with open(path, "rb") as f:
         pickle.load(f)
 print(time.process_time() - t)
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.runs):
             figures["start"].append(cpu_of([python, "-c", START], root))
             figures["stat"].append(printed([python, "-c", STAT, str(root / "content" / "posts")], root))
-            figures["unpickle"].append(printed([python, "-c", UNPICKLE, str(root)], root))
+            figures["unpickle"].append(printed([python, "-c", UNPICKLE, str(newest[-1])], root))
             target.write_bytes(edited(original, 1000 + n))
             figures["edit"].append(cpu_of([python, "-m", "kowp_site", "build"], root))
     finally:
