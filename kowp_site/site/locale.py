@@ -24,7 +24,6 @@ from kowp_site.errors import KowpError, Problem
 
 if TYPE_CHECKING:  # Babel is imported when a build compiles a catalog, not by a build with nothing to do
     from babel.messages.catalog import Catalog, Message
-    from babel.support import Translations
 
     from kowp_site.site.media_links import MediaLabels
 
@@ -219,10 +218,9 @@ def compiled(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def translations_of(mo: bytes) -> Translations:
-    from babel.support import Translations
-
-    return Translations(io.BytesIO(mo), domain=DOMAIN)
+def translations_of(mo: bytes) -> gettext.GNUTranslations:
+    """gettext's reader of .mo bytes (what Babel's Translations extends; nothing more is used)."""
+    return gettext.GNUTranslations(io.BytesIO(mo))
 
 
 def load(dirs: Sequence[Path], language: str) -> Messages:
@@ -238,7 +236,7 @@ def _loaded(language: str, paths: Sequence[Path]) -> tuple[Messages, bytes]:
     return Messages(language, _translations(paths, mo), tuple(paths)), mo
 
 
-def _translations(paths: Sequence[Path], mo: bytes) -> Translations:
+def _translations(paths: Sequence[Path], mo: bytes) -> gettext.GNUTranslations:
     try:
         return translations_of(mo)
     except ValueError as exc:  # gettext compiles the Plural-Forms expression of the first catalog
