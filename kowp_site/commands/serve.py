@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kowp_site.site import serve
 
-    server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts, timings=args.timings)
+    server = serve.start(
+        args.root, host=args.host, port=args.port, drafts=not args.no_drafts, timings=args.timings, watch_files=True
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops as cleanly as Ctrl-C
     ui.info(f"serving {serve.serve_folder(args.root)} at {server.url} — press Ctrl-C to stop")
