@@ -76,9 +76,9 @@ def map_chunks(fn: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], co
         return
     pool, results = started
     try:
-        with pool:
-            yield from results
+        yield from results
     finally:
+        pool.shutdown(cancel_futures=True)  # stopped early (Ctrl-C): the chunks not begun are dropped
         _JOB = None
 
 

@@ -82,6 +82,19 @@ def test_a_save_while_the_first_build_runs_is_served_before_that_build_ends(site
     assert tree(serve.serve_folder(site.root)) == tree(clean.output)
 
 
+def test_serve_stopped_while_it_starts_leaves_nothing_serving(site):
+    """SIGTERM while the first build runs: serve exits cleanly and the last preview's server with it."""
+    import httpx
+
+    start_kind(site, "restart")
+    started = Started(site)
+    assert started.first("2026/08/saved/").status_code == 200
+    assert building(started)
+    assert "stopped" in started.stop()
+    with httpx.Client(timeout=WAIT) as client, pytest.raises(httpx.ConnectError):
+        client.get(started.url)
+
+
 def test_a_page_owed_to_a_save_before_any_build_knew_its_post_is_made_once(server, site):  # noqa: F811
     """Saved before the first build had read the posts: no page yet; made once a build knows the
     post, and announced once; the build that follows finds it written."""
