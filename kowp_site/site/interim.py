@@ -43,19 +43,17 @@ def shown_folder(folder: Path, stand_in: tuple[Path, str] | None) -> Path | None
     return None
 
 
-def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
-    """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
-    return shown_folder(folder, stand_in) is not None
-
-
-def first_preview(root: Path, options: BuildOptions, session: Session | None = None) -> bool:
+def first_preview(
+    root: Path, options: BuildOptions, session: Session | None = None, output: Path | None = None
+) -> bool:
     """Build the newest posts into the preview, to be served while the whole preview is built
     (a first start of a site never built: the first page in about a second, not after a whole
     build); whether it did (a site of so few posts is built whole at once).
 
     Pages of older posts are not there yet: their address shows the preview's 404 page, marked as
     building, which reloads once the whole preview is up. A problem is left to the whole build to say.
-    ``session`` keeps what its pages were made from (a saved post's page is made from it meanwhile).
+    ``session`` keeps what its pages were made from (a saved post's page is made from it meanwhile);
+    ``output``: another folder than the preview's (one made for that only, while site/ is shown).
     """
     from kowp_site.site import config as config_mod
     from kowp_site.site.build import build
@@ -64,7 +62,7 @@ def first_preview(root: Path, options: BuildOptions, session: Session | None = N
         config, _ = config_mod.load(root)
         if len(cache.post_folders(config.content_dir / "posts")) <= FIRST_POSTS:
             return False
-        build(root, replace(options, newest=FIRST_POSTS), session)
+        build(root, replace(options, newest=FIRST_POSTS, output=output or options.output), session)
     except KowpError:
         return False
     return True

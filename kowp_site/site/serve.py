@@ -30,7 +30,7 @@ from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.site import cache, preview
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
-from kowp_site.site.interim import FIRST_POSTS, first_preview, serving_last_preview, shown_at_once
+from kowp_site.site.interim import FIRST_POSTS, first_preview, serving_last_preview, shown_folder
 from kowp_site.site.output import Record, digest, guard_destination, write_changes
 from kowp_site.site.timings import timing_line
 from kowp_site.site.watching import Watcher
@@ -447,21 +447,31 @@ def start(
 def first_build(server: Server, watch_files: bool) -> None:
     """Serve's first build, while something is shown already: the last preview, the built site or
     a first preview of the newest posts (made here first); the files watched meanwhile."""
-    folder, options = server.options.output, server.options
+    folder = server.options.output
     assert folder is not None
     stand_in = built_site(server.root)
+    shown = shown_folder(folder, stand_in)
     shown_as = ""
-    if not shown_at_once(folder, stand_in):
-        first = Session()
-        if first_preview(server.root, options, first):
-            shown_as = f"the newest {FIRST_POSTS} posts"
-            server.first_data = first.last
+    if shown is None:
+        shown_as = newest_posts_first(server, folder)
     # Forks the server of what is shown before any thread runs; then the watcher's thread starts,
     # one that lets the build fork its workers too (see kowp_site.parallel.beside).
     with serving_last_preview(server.httpd, server.state, folder, stand_in, RELOAD_SCRIPT, shown_as):
         if watch_files:
             server.begin_watching()
+            if shown is not None and shown != folder:  # site/ is shown: the newest posts' pages, made aside
+                newest_posts_first(server, folder.parent / "newest")
         server.rebuild()
+
+
+def newest_posts_first(server: Server, output: Path) -> str:
+    """Build the newest posts into ``output``; a saved post's page is made from them until the
+    first build has read every post. What is shown from ``output`` meanwhile ("" when not built)."""
+    first = Session()
+    if not first_preview(server.root, server.options, first, output):
+        return ""
+    server.first_data = first.last
+    return f"the newest {FIRST_POSTS} posts"
 
 
 def built_site(root: Path) -> tuple[Path, str] | None:
