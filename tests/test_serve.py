@@ -21,7 +21,7 @@ import httpx
 import lxml.html
 import pytest
 
-from kowp_site.site import serve
+from kowp_site.site import serve, watching
 from kowp_site.site.build import BuildOptions, build
 
 WAIT = 20.0  # seconds; generous for a loaded CI machine, but never infinite
@@ -207,7 +207,7 @@ def test_timings_say_where_a_rebuild_went_from_save_to_reload(site, capsys):
         capsys.readouterr()
         path = site.post("hello", ko={"title": "고친 제목"}) / "ko.md"
         saved = path.stat().st_mtime
-        assert serve.newest_change({("modified", str(path)), ("deleted", str(path.parent / "gone.md"))}) == saved
+        assert watching.newest_change({("modified", str(path)), ("deleted", str(path.parent / "gone.md"))}) == saved
         result = server.rebuild(saved_at=saved)
         assert result is not None and result.written >= 1
         line = capsys.readouterr().err.strip().splitlines()[-1]

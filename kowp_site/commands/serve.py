@@ -25,9 +25,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kowp_site.site import serve
 
-    server = serve.start(args.root, host=args.host, port=args.port, drafts=not args.no_drafts, timings=args.timings)
+    # `kill` stops as cleanly as Ctrl-C: while serve starts, by unwinding its first build (the
+    # server of the last preview is stopped with it, not left holding the port), then by `stop`.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        server = serve.start(
+            args.root, host=args.host, port=args.port, drafts=not args.no_drafts, timings=args.timings, watch_files=True
+        )
+    except KeyboardInterrupt:
+        ui.info("stopped")
+        return 0
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops as cleanly as Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     ui.info(f"serving {serve.serve_folder(args.root)} at {server.url} — press Ctrl-C to stop")
     try:
         serve.watch(server, stop)

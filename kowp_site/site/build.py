@@ -190,6 +190,7 @@ class Session:
     posts: cache.PostCache | None = None
     manifests: dict[Path, cache.Manifest] = field(default_factory=dict)
     last: groups.SiteData | None = None  # what the last good build's pages were made from (serve's quick page)
+    building: groups.SiteData | None = None  # what the build under way makes its pages from, once it knows
 
 
 def build(root: Path, options: BuildOptions, session: Session | None = None) -> BuildResult:
@@ -197,7 +198,11 @@ def build(root: Path, options: BuildOptions, session: Session | None = None) -> 
     # A build makes few reference cycles but holds many objects (every post of the cache): the
     # cyclic collector would walk all of them again and again, for nothing. It runs after the build.
     with cache.no_gc():
-        return _build(root, options, session)
+        try:
+            return _build(root, options, session)
+        finally:
+            if session is not None:
+                session.building = None
 
 
 class Clock:
@@ -243,12 +248,10 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     if options.newest > 0:
         found = newest(found, options.newest)
     inputs = cache.hash_text(site, found.key, options.strict, cache.git_signature(config.root))
-    if session is not None and dest in session.manifests and dest.is_dir():
-        manifest: cache.Manifest | None = session.manifests.pop(dest)  # put back once written
-    else:
-        manifest = cache.load_manifest(config, dest)
+    manifest = last_manifest(config, dest, session)
     clock.phase("scan")
-    if manifest is not None and manifest.inputs == inputs:  # nothing changed: nothing to read or write
+    # Nothing changed: nothing to read or write (but a session's first build makes what it keeps).
+    if manifest is not None and manifest.inputs == inputs and (session is None or session.last is not None):
         if session is not None:
             session.manifests[dest] = manifest
         files, posts, pages, stored = manifest.summary
@@ -276,6 +279,8 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     data = site_data(
         config, content, views, options, keys, WholeViews(config, found, posts_cache), posts_cache.dir / "templates"
     )
+    if session is not None:
+        session.building = data  # the saved post's page can be made from it while outputs are written
     outputs = declare(data, keys)
     result = BuildResult(dest, len(outputs), len(views), len(content.pages), warnings + found_warnings, clock.timings)
     records = write_outputs(config, outputs, dest, manifest, result, options.progress, clock)
@@ -290,6 +295,13 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     clock.phase("write")
     clock.total()
     return result
+
+
+def last_manifest(config: Config, dest: Path, session: Session | None) -> cache.Manifest | None:
+    """What the last build wrote into ``dest``: the session's (taken: put back once written), else stored."""
+    if session is not None and dest in session.manifests and dest.is_dir():
+        return session.manifests.pop(dest)
+    return cache.load_manifest(config, dest)
 
 
 def newest(found: cache.Scan, count: int) -> cache.Scan:

@@ -27,7 +27,7 @@ from kowp_site.errors import KowpError
 from kowp_site.site import cache
 
 if TYPE_CHECKING:
-    from kowp_site.site.build import BuildOptions
+    from kowp_site.site.build import BuildOptions, Session
     from kowp_site.site.serve import LiveState
 
 FIRST_POSTS = 30  # a first start with nothing to show builds these newest posts first
@@ -43,18 +43,17 @@ def shown_folder(folder: Path, stand_in: tuple[Path, str] | None) -> Path | None
     return None
 
 
-def shown_at_once(folder: Path, stand_in: tuple[Path, str] | None) -> bool:
-    """Whether a first build has a page to show meanwhile: a last preview, or a built site."""
-    return shown_folder(folder, stand_in) is not None
-
-
-def first_preview(root: Path, options: BuildOptions) -> bool:
+def first_preview(
+    root: Path, options: BuildOptions, session: Session | None = None, output: Path | None = None
+) -> bool:
     """Build the newest posts into the preview, to be served while the whole preview is built
     (a first start of a site never built: the first page in about a second, not after a whole
     build); whether it did (a site of so few posts is built whole at once).
 
     Pages of older posts are not there yet: their address shows the preview's 404 page, marked as
     building, which reloads once the whole preview is up. A problem is left to the whole build to say.
+    ``session`` keeps what its pages were made from (a saved post's page is made from it meanwhile);
+    ``output``: another folder than the preview's (one made for that only, while site/ is shown).
     """
     from kowp_site.site import config as config_mod
     from kowp_site.site.build import build
@@ -63,7 +62,7 @@ def first_preview(root: Path, options: BuildOptions) -> bool:
         config, _ = config_mod.load(root)
         if len(cache.post_folders(config.content_dir / "posts")) <= FIRST_POSTS:
             return False
-        build(root, replace(options, newest=FIRST_POSTS))
+        build(root, replace(options, newest=FIRST_POSTS, output=output or options.output), session)
     except KowpError:
         return False
     return True
@@ -101,7 +100,8 @@ def serving_last_preview(
     pid = os.fork()
     if pid == 0:  # the interim server: it only reads files and never returns into the caller
         if shown != folder and stand_in is not None:
-            httpd.RequestHandlerClass = stand_in_handler(httpd.RequestHandlerClass, shown, stand_in[1], script)
+            handler = stand_in_handler(httpd.RequestHandlerClass, shown, stand_in[1], script, folder)
+            httpd.RequestHandlerClass = handler
         os._exit(_serve_until_stopped(httpd, state))
     try:
         yield True
@@ -116,10 +116,14 @@ def serving_last_preview(
             time.sleep(0.01)
 
 
-def stand_in_handler(base: type, folder: Path, base_path: str, script: str) -> type:
+def stand_in_handler(base: type, folder: Path, base_path: str, script: str, ahead: Path | None = None) -> type:
     """``base`` (the preview's request handler) serving the built site in ``folder``: addresses
     under the site's ``base_path`` are found too (its pages link there), and every page gets the
-    preview's ``script``, which shows that the preview is being built and reloads when it is."""
+    preview's ``script``, which shows that the preview is being built and reloads when it is.
+
+    A page that is in ``ahead`` (the preview's folder: a saved post's page, written ahead of the
+    build) is served from there, as it is.
+    """
 
     class StandIn(base):  # type: ignore[misc, valid-type]
         def translate_path(self, path: str) -> str:
@@ -132,9 +136,13 @@ def stand_in_handler(base: type, folder: Path, base_path: str, script: str) -> t
             found = Path(self.translate_path(address))
             if address.endswith("/"):
                 found = found / "index.html"
-            if found.suffix != ".html" or not found.is_file():
+            written = ahead / found.relative_to(folder) if ahead is not None and found.is_relative_to(folder) else None
+            if written is not None and written.suffix == ".html" and written.is_file():
+                body = written.read_bytes()
+            elif found.suffix != ".html" or not found.is_file():
                 return super().send_head()
-            body = with_script(found.read_bytes(), script)
+            else:
+                body = with_script(found.read_bytes(), script)
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -152,30 +160,24 @@ def with_script(page: bytes, script: str) -> bytes:
     return page[:at] + tag + page[at:] if at >= 0 else tag + page
 
 
-class _Stopped(Exception):
-    """Raised in the interim server by SIGTERM: the new preview is ready."""
-
-
 def _serve_until_stopped(httpd: ThreadingHTTPServer, state: LiveState) -> int:
     """The interim server's life: serve until SIGTERM, then finish the answers under way (their
-    event streams end at once) so that no reader gets half a page. Its exit code."""
+    event streams end at once) so that no reader gets half a page, nor a connection accepted and
+    closed unanswered. Its exit code.
 
-    def stop(*_: object) -> None:
-        raise _Stopped
-
+    SIGTERM is waited for, not handled: raised into the server's loop, it could land between the
+    accepting of a connection and its answer.
+    """
     try:
-        signal.signal(signal.SIGTERM, stop)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the serving thread inherits it
         state.building = True
         httpd.daemon_threads = False  # so that server_close() waits for each answer under way
-        httpd.serve_forever(poll_interval=0.05)
-    except _Stopped:
-        pass
-    except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
-        return 1
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        serving = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        serving.start()
+        signal.sigwait({signal.SIGTERM})
+        httpd.shutdown()  # no more accepting: what waits to be accepted goes to the builder's server
         state.stop()
         httpd.server_close()  # this process's copy of the socket; the builder keeps its own
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - a forked child must never run the parent's code
         return 1
     return 0

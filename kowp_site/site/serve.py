@@ -7,7 +7,9 @@ messages when a rebuild fails. The last good site stays served while content has
 
 A saved post's own page is made and sent first (:mod:`kowp_site.site.preview`), before the whole
 incremental rebuild; each ``reload`` names the pages that changed, and a page reloads only when it
-is one of them (or when a style sheet, script or picture changed).
+is one of them (or when a style sheet, script or picture changed). Files are watched from before
+the first build (:mod:`kowp_site.site.watching`): a save made while serve starts gets its page as
+soon as a build knows the post, and a build after the first one.
 """
 
 from __future__ import annotations
@@ -16,24 +18,31 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kowp_site import ui
 from kowp_site.errors import KowpError, ProblemsError
 from kowp_site.site import cache, preview
 from kowp_site.site.build import BuildOptions, BuildResult, Session, build
 from kowp_site.site.cache import CACHE_DIR
-from kowp_site.site.interim import FIRST_POSTS, first_preview, serving_last_preview, shown_at_once
+from kowp_site.site.interim import FIRST_POSTS, first_preview, serving_last_preview, shown_folder
 from kowp_site.site.output import Record, digest, guard_destination, write_changes
+from kowp_site.site.timings import timing_line
+from kowp_site.site.watching import Watcher
+
+if TYPE_CHECKING:
+    from kowp_site.site.groups import SiteData
 
 EVENTS_PATH = "/__kowp/events"
 HEARTBEAT_SECONDS = 10.0
 AHEAD = ".ahead"  # the temporaries of pages written ahead of a build (see output.write_changes)
 BUILDER_GRACE_SECONDS = 10.0  # how long stopping waits for a build under way
+WATCHER_UP_SECONDS = 10.0  # how long the first build waits for the watcher to be up
 RELOAD_SCRIPT = """<script>(() => {
   const show = (text) => {
     let box = document.getElementById("kowp-problem");
@@ -224,6 +233,10 @@ class Server:
     watching: threading.Event = field(default_factory=threading.Event)  # set once the watcher is up
     builds: int = 0  # builds the builder thread has finished
     pending: tuple[float | None, float, float | None] | None = None  # the oldest unbuilt save, for timings
+    watcher: Watcher | None = None
+    first_data: SiteData | None = None  # what the first preview (the newest posts only) was made from
+    owed: list[Path] = field(default_factory=list)  # saved before any build knew the post: its page is owed
+    owed_tried: SiteData | None = None  # what the owed page was last tried with
 
     @property
     def url(self) -> str:
@@ -250,7 +263,27 @@ class Server:
         with self.lock:
             if self.pending is None:
                 self.pending = (saved_at, began, time.time() if quick else None)
+            if quick is None and self.session.last is None:  # serve is starting: made once a build knows the post
+                self.owed.extend(changes)
+                self.owed_tried = self.page_data()
         self.wake.set()
+
+    def pay_owed(self) -> None:
+        """Nothing was saved for a while (the watcher calls this): the page owed to a save made
+        before a build knew its post, if one knows it now."""
+        with self.lock:
+            data = self.page_data()
+            if not self.owed or data is None or data is self.owed_tried:
+                return
+            owed, self.owed_tried = list(self.owed), data
+            if data is self.session.last:  # a whole good build: the last try
+                self.owed = []
+        self.quick_page(owed)
+
+    def page_data(self) -> SiteData | None:
+        """What a saved post's page is made from: the last good build's, else that of the first
+        build under way (once it has read every post), else the first preview's (the newest posts)."""
+        return self.session.last or self.session.building or self.first_data
 
     def keep_building(self, stop: threading.Event) -> None:
         """The builder thread: one build after each batch of saves, until ``stop`` is set."""
@@ -326,7 +359,7 @@ class Server:
 
         Returns its output path, or None when the change is not one shown post's text.
         """
-        last = self.session.last
+        last = self.page_data()
         if last is None or self.state.problem:
             return None
         found = preview.changed_post(self.root, last.config.language, changes)
@@ -340,6 +373,7 @@ class Server:
             return None
         dest = self.preview_folder()
         with self.lock:
+            shown = same_bytes(dest / page.path, page.data)  # a build wrote this text already
             write_changes(dest, {page.path: page.data}, [], lambda: cache.forget_manifest(last.config, dest), AHEAD)
             self.written_ahead += 1
             self.ahead[page.path] = (self.written_ahead, page.data)
@@ -347,52 +381,45 @@ class Server:
             if manifest is not None:  # the next build compares with this page: it is not written twice
                 records = {**manifest.records, page.path: Record("", digest(page.data))}
                 self.session.manifests[dest] = cache.Manifest("", records, manifest.summary)
-        self.state.publish(paths=page_addresses([page.path]))
+        if not shown:
+            self.state.publish(paths=page_addresses([page.path]))
         return page.path
 
+    def begin_watching(self) -> Watcher:
+        """Watch the site's files, from now on (this returns once they are watched)."""
+        self.watcher = Watcher.begin(self.root, self.saved, self.pay_owed, WATCHER_UP_SECONDS)
+        self.watching.set()
+        return self.watcher
+
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
         self.state.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
 
 
-def timing_line(
-    result: BuildResult,
-    saved_at: float | None,
-    began: float,
-    published: float,
-    page_sent: float | None = None,
-    build_began: float | None = None,
-) -> str:
-    """Where a rebuild's time went, from the save to the reload event (``serve --timings``).
-
-    ``page_sent``: when the saved post's own page was sent ahead of the build, if it was;
-    ``build_began``: when the build began (later than the save's page when the last build was
-    still running).
-    """
-    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
-    phases = ", ".join(f"{name} {ms(s)}" for name, s in result.timings.items() if name != "total")
-    parts = []
-    if saved_at is not None and page_sent is not None:
-        parts.append(f"save -> page {ms(page_sent - saved_at)}: its page made and sent in {ms(page_sent - began)}")
-    if saved_at is not None:
-        parts.append(
-            f"save -> reload {ms(published - saved_at)}: waiting for the save to settle {ms(began - saved_at)}"
-        )
-    parts.append(f"build {ms(result.timings.get('total', published - began))} ({phases})")
-    ready = page_sent if page_sent is not None else began  # when this save could be built
-    build_began = ready if build_began is None else build_began
-    if build_began - ready > 0.005:
-        parts.insert(len(parts) - 1, f"waiting for the last build {ms(build_began - ready)}")
-    parts.append(f"reload sent {ms(published - build_began - result.timings.get('total', 0.0))} after")
-    return "timings: " + "; ".join(parts)
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def start(
-    root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, timings: bool = False
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    timings: bool = False,
+    watch_files: bool = False,
 ) -> Server:
-    """Bind the port, build once, then serve in a thread. Port 0 picks a free port (tests)."""
+    """Bind the port, build once, then serve in a thread. Port 0 picks a free port (tests).
+
+    ``watch_files``: watch the site's files from before the first build (see :func:`watch`).
+    """
     state = LiveState()
     folder = serve_folder(root.resolve())
     handler = type("PreviewHandler", (Handler,), {"state": state, "folder": folder})
@@ -412,14 +439,39 @@ def start(
     )
     thread = threading.Thread(target=httpd.serve_forever, name="kowp-serve", daemon=True)
     server = Server(root, options, httpd, state, thread, timings=timings)
-    stand_in = built_site(root)
-    shown_as = ""
-    if not shown_at_once(folder, stand_in) and first_preview(root, options):
-        shown_as = f"the newest {FIRST_POSTS} posts"
-    with serving_last_preview(httpd, state, folder, stand_in, RELOAD_SCRIPT, shown_as):
-        server.rebuild()  # before any thread runs: a cold build may fork worker processes
+    first_build(server, watch_files)
     thread.start()
     return server
+
+
+def first_build(server: Server, watch_files: bool) -> None:
+    """Serve's first build, while something is shown already: the last preview, the built site or
+    a first preview of the newest posts (made here first); the files watched meanwhile."""
+    folder = server.options.output
+    assert folder is not None
+    stand_in = built_site(server.root)
+    shown = shown_folder(folder, stand_in)
+    shown_as = ""
+    if shown is None:
+        shown_as = newest_posts_first(server, folder)
+    # Forks the server of what is shown before any thread runs; then the watcher's thread starts,
+    # one that lets the build fork its workers too (see kowp_site.parallel.beside).
+    with serving_last_preview(server.httpd, server.state, folder, stand_in, RELOAD_SCRIPT, shown_as):
+        if watch_files:
+            server.begin_watching()
+            if shown is not None and shown != folder:  # site/ is shown: the newest posts' pages, made aside
+                newest_posts_first(server, folder.parent / "newest")
+        server.rebuild()
+
+
+def newest_posts_first(server: Server, output: Path) -> str:
+    """Build the newest posts into ``output``; a saved post's page is made from them until the
+    first build has read every post. What is shown from ``output`` meanwhile ("" when not built)."""
+    first = Session()
+    if not first_preview(server.root, server.options, first, output):
+        return ""
+    server.first_data = first.last
+    return f"the newest {FIRST_POSTS} posts"
 
 
 def built_site(root: Path) -> tuple[Path, str] | None:
@@ -433,65 +485,26 @@ def built_site(root: Path) -> tuple[Path, str] | None:
     return config.root / "site", config.base_path
 
 
-def watch_paths(root: Path) -> list[Path]:
-    paths = [root / "content", root / "themes", root / "pyproject.toml"]
-    return [p for p in paths if p.exists()]
-
-
-def relevant(root: Path) -> Callable[[object, str], bool]:
-    """Ignore editor droppings (dot-files, swap and backup files)."""
-
-    def check(_change: object, path: str) -> bool:
-        name = Path(path).name
-        return not (name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")))
-
-    return check
-
-
-# How long the watcher waits for more changes after one before it rebuilds: an editor's save
-# (a temporary file, then a rename) takes a few milliseconds.
-WATCH_STEP_MS = 20
-
-
 def watch(server: Server, stop: threading.Event) -> None:
     """Until ``stop`` is set (Ctrl-C sets it in run): each batch of saved files gets its post's
-    page at once and a build in the builder thread, so a save never waits for the last build."""
-    from watchfiles import Change
-    from watchfiles import watch as watch_files
+    page at once and a build in the builder thread, so a save never waits for the last build.
 
+    Files are watched from here on when :func:`start` did not watch them already; what was saved
+    since its first build is then built at once.
+    """
+    watcher = server.watcher
+    if watcher is None:
+        watcher = server.begin_watching()
+        server.saved([], None)  # a build that finds what was saved meanwhile (or, finding none, writes nothing)
     builder = threading.Thread(target=server.keep_building, args=(stop,), name="kowp-build", daemon=True)
     builder.start()
     try:
-        for changes in watch_files(
-            *watch_paths(server.root),
-            watch_filter=relevant(server.root),
-            stop_event=stop,
-            debounce=150,
-            step=WATCH_STEP_MS,
-            rust_timeout=500,
-            yield_on_timeout=True,  # an empty batch now and then: the first says the watcher is up
-            raise_interrupt=False,
-        ):
-            if not server.watching.is_set():  # files saved while serve started (its first build) were not watched
-                server.watching.set()
-                if not changes:
-                    server.saved([], None)  # a build that finds them (or, finding none, writes nothing)
-            if not changes:
-                continue
-            saved = [] if any(c == Change.deleted for c, _ in changes) else [Path(p) for _, p in changes]
-            server.saved(saved, newest_change(changes))
+        while not stop.wait(0.2) and watcher.thread.is_alive():
+            pass
     finally:
         stop.set()
         server.wake.set()
         builder.join(timeout=BUILDER_GRACE_SECONDS)
-
-
-def newest_change(changes: set[tuple[object, str]]) -> float | None:
-    """The latest modification time among the changed files that still exist (a deletion has none)."""
-    times = []
-    for _, path in changes:
-        try:
-            times.append(Path(path).stat().st_mtime)
-        except OSError:
-            continue
-    return max(times) if times else None
+        watcher.close()
+    if watcher.failed is not None:
+        raise watcher.failed
