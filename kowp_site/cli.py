@@ -36,8 +36,12 @@ def _root_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole CLI as one parser; the docs test walks it to check every flag is documented."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI as one parser; the docs test walks it to check every flag is documented.
+
+    With ``only`` (the command a command line names) just that command's module is imported and
+    its flags added; the others are named, for usage messages, without their help.
+    """
     parser = _Parser(
         prog="kowp-site",
         description="Build and maintain the Korean mirror of WordPress.org News from Markdown in Git.",
@@ -45,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kowp-site {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
+        if only is not None and name != only:
+            subparsers.add_parser(name)
+            continue
         if importlib.util.find_spec(f"kowp_site.commands.{name}") is None:
             continue
         module = importlib.import_module(f"kowp_site.commands.{name}")
@@ -56,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    named = next((word for word in words if not word.startswith("-")), None)  # options of the CLI itself come first
+    parser = build_parser(named if named in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)

@@ -55,3 +55,19 @@ def test_readme_gives_the_two_fresh_machine_commands():
     ci = (ROOT / ".ci/run").read_text()
     assert "pip install --quiet -e '.[test]'" in ci
     assert "python -m pytest -q" in ci
+
+
+def test_a_command_line_imports_only_the_command_it_names():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from kowp_site import cli; p = cli.build_parser('status'); "
+        "a = p.parse_args(['status', '--json']); "
+        "print(a.json, sorted(m for m in sys.modules if m.startswith('kowp_site.commands.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "True ['kowp_site.commands.status']"
+    with pytest.raises(SystemExit):  # another command is named for usage messages, without its flags
+        build_parser("status").parse_args(["build", "--drafts"])
+    assert build_parser().parse_args(["build", "--drafts"]).drafts is True
