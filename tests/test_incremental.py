@@ -77,6 +77,31 @@ def test_no_change_rebuild_writes_nothing(blog):
     assert result.written == 0 and stats(out) == before
 
 
+def test_a_build_with_nothing_to_do_reads_the_small_inputs_file_not_the_manifest(blog, tmp_path, monkeypatch):
+    from kowp_site.site import cache
+    from kowp_site.site.config import load as load_config
+
+    config = load_config(blog.root)[0]
+    manifest = cache.manifest_path(config, blog.root / "site")
+    monkeypatch.setattr(cache, "load_manifest", lambda *a: pytest.fail("the manifest was read"))
+    result = build(blog.root, BuildOptions())
+    assert (result.written, result.files, result.posts, result.pages) == (0, len(stats(blog.root / "site")), 7, 1)
+    monkeypatch.undo()
+    for damage in (b"not a pickle", None):  # damaged, or missing: the manifest decides, and nothing is written
+        inputs = manifest.with_suffix(".inputs")
+        if damage is None:
+            inputs.unlink()
+        else:
+            inputs.write_bytes(damage)
+        result = build(blog.root, BuildOptions())
+        assert (result.written, result.posts) == (0, 7) and inputs.is_file()
+    manifest.unlink()  # the inputs file alone is not trusted: the site is built afresh
+    result = build(blog.root, BuildOptions())
+    assert result.written == result.files == len(stats(blog.root / "site"))
+    blog.post("post-2", en={"date": "2026-08-02T10:00:00+00:00"}, ko={"title": "글 2 고침", "translated": "2026-09-02"})
+    assert_same_as_clean(blog.root, tmp_path)
+
+
 def test_edit_writes_only_affected_outputs_and_equals_clean_build(blog, tmp_path):
     out = blog.root / "site"
     before = tree(out)

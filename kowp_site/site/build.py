@@ -248,15 +248,12 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     if options.newest > 0:
         found = newest(found, options.newest)
     inputs = cache.hash_text(site, found.key, options.strict, cache.git_signature(config.root))
+    if session is None and (done := nothing_to_do(config, dest, inputs, warnings, clock)) is not None:
+        return done
     manifest = last_manifest(config, dest, session)
     clock.phase("scan")
-    # Nothing changed: nothing to read or write (but a session's first build makes what it keeps).
-    if manifest is not None and manifest.inputs == inputs and (session is None or session.last is not None):
-        if session is not None:
-            session.manifests[dest] = manifest
-        files, posts, pages, stored = manifest.summary
-        return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
-
+    if (done := unchanged(config, dest, inputs, manifest, session, warnings, clock)) is not None:
+        return done
     posts_cache = open_post_cache(config, tool, session)
     clock.phase("cache")
     entries = load_posts(config, found, posts_cache, options.drafts, options.progress)
@@ -295,6 +292,38 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     clock.phase("write")
     clock.total()
     return result
+
+
+def nothing_to_do(config: Config, dest: Path, inputs: str, warnings: list[Problem], clock: Clock) -> BuildResult | None:
+    """The result of a build with nothing to read (not even the manifest) or write, when the last
+    build of ``dest`` was made from ``inputs``."""
+    unchanged = cache.unchanged_summary(config, dest, inputs)
+    if unchanged is None:
+        return None
+    clock.phase("scan")
+    files, posts, pages, stored = unchanged
+    return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
+
+
+def unchanged(
+    config: Config,
+    dest: Path,
+    inputs: str,
+    manifest: cache.Manifest | None,
+    session: Session | None,
+    warnings: list[Problem],
+    clock: Clock,
+) -> BuildResult | None:
+    """The result when ``manifest`` says nothing changed: nothing to read or write (but a
+    session's first build makes what it keeps)."""
+    if manifest is None or manifest.inputs != inputs or (session is not None and session.last is None):
+        return None
+    if session is not None:
+        session.manifests[dest] = manifest
+    else:  # the small file that says so was missing, damaged or older
+        cache.save_inputs(config, dest, manifest)
+    files, posts, pages, stored = manifest.summary
+    return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
 
 
 def last_manifest(config: Config, dest: Path, session: Session | None) -> cache.Manifest | None:

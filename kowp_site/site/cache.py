@@ -412,11 +412,37 @@ def load_manifest(config: Config, dest: Path) -> Manifest | None:
 
 
 def save_manifest(config: Config, dest: Path, manifest: Manifest) -> None:
+    """The manifest, then beside it its inputs and summary (what a build with nothing to do reads)."""
     write_atomic(manifest_path(config, dest), pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+    save_inputs(config, dest, manifest)
+
+
+def save_inputs(config: Config, dest: Path, manifest: Manifest) -> None:
+    """The inputs and summary of ``manifest`` alone (see :func:`unchanged_summary`)."""
+    summary = (manifest.inputs, manifest.summary)
+    write_atomic(
+        manifest_path(config, dest).with_suffix(".inputs"), pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+    )
+
+
+def unchanged_summary(config: Config, dest: Path, inputs: str) -> tuple[int, int, int, tuple[Problem, ...]] | None:
+    """The summary of the last build of ``dest`` when it was made from ``inputs`` and its manifest
+    is still there; None otherwise. Read from the small file :func:`save_manifest` writes last, so
+    a build stopped between the two files finds the older inputs and reads the manifest."""
+    path = manifest_path(config, dest)
+    try:
+        stored, summary = pickle.loads(path.with_suffix(".inputs").read_bytes())
+    except Exception:  # noqa: BLE001 - none yet, or damaged: the manifest decides
+        return None
+    if stored != inputs or not dest.is_dir() or not path.is_file():
+        return None
+    return summary  # type: ignore[no-any-return]
 
 
 def forget_manifest(config: Config, dest: Path) -> None:
-    manifest_path(config, dest).unlink(missing_ok=True)
+    path = manifest_path(config, dest)
+    path.with_suffix(".inputs").unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
 
 
 def _path(text: str) -> Path:
