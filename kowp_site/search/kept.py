@@ -28,6 +28,7 @@ from pathlib import Path
 
 from kowp_site.search.index import Record, index_files
 from kowp_site.search.patch import Previous, changes, fresh, patched
+from kowp_site.site.output import write_fd
 
 KEPT_FORMAT = 2  # the layout of these files; another number and the kept files are ignored
 KEEP_FOLDERS = 4  # the newest kept indexes (production, preview, a setting tried and undone)
@@ -48,12 +49,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+    write_fd(fd, data)
     os.replace(temporary, path)
 
 

@@ -211,7 +211,11 @@ def _put(target: Path | str, data: Data) -> None:
     if isinstance(data, Path):
         shutil.copyfile(data, target)
         return
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    write_fd(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666), data)
+
+
+def write_fd(fd: int, data: bytes) -> None:
+    """All of ``data`` to the open file ``fd``, which is then closed (one system call a write, no buffer)."""
     try:
         view = memoryview(data)
         while view:
