@@ -42,7 +42,15 @@ from typing import TYPE_CHECKING
 from kowp_site import __version__
 from kowp_site.errors import Problem
 from kowp_site.site.config import Config
-from kowp_site.site.disk import FOLDERS_FILE, FolderMemo, Signature, post_folders, signature, signature_tree
+from kowp_site.site.disk import (  # write_atomic: every cache file is written with it
+    FOLDERS_FILE,
+    FolderMemo,
+    Signature,
+    post_folders,
+    signature,
+    signature_tree,
+    write_atomic,
+)
 from kowp_site.site.output import Record
 
 if TYPE_CHECKING:
@@ -471,10 +479,3 @@ def dumps(value: object) -> bytes:
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return buffer.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)

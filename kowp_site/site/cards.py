@@ -22,6 +22,7 @@ The fonts are found in :mod:`kowp_site.site.card_fonts` and drawn in :mod:`kowp_
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -359,13 +360,11 @@ def prune(config: Config) -> int:
 def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Decision]], letters: str) -> None:
     import pickle
 
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        temp = folder.parent / f".{DECISIONS_FILE}.{os.getpid()}.tmp"
-        temp.write_bytes(pickle.dumps((header, decided, letters), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temp, folder.parent / DECISIONS_FILE)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next build its decisions
+    from kowp_site.site.disk import write_atomic
+
+    data = pickle.dumps((header, decided, letters), protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next build its decisions
+        write_atomic(folder.parent / DECISIONS_FILE, data)
 
 
 def make(spec: Spec, cache: Path | None) -> bytes:

@@ -11,6 +11,7 @@ it is listed again next time, as Git treats racily clean index entries.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import time
@@ -119,8 +120,8 @@ class FolderMemo:
 
     def _listed(self, folder: str, st: os.stat_result | None) -> Signature:
         found = signature(folder)
-        entry = (st.st_mtime_ns, st.st_ino, tuple(name for name, *_ in found)) if st is not None else None
-        if entry is not None and st is not None and st.st_mtime_ns < self.trusted_before:
+        if st is not None and st.st_mtime_ns < self.trusted_before:
+            entry = (st.st_mtime_ns, st.st_ino, tuple(name for name, *_ in found))
             if self.known.get(folder) != entry:
                 self.known[folder] = entry
                 self.changed = True
@@ -136,11 +137,15 @@ class FolderMemo:
             del self.known[folder]
         if not self.changed and not gone:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(pickle.dumps(self.known, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temp, self.path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # a memo that cannot be written only costs the next scan its listings
+            write_atomic(self.path, pickle.dumps(self.known, protocol=pickle.HIGHEST_PROTOCOL))
         self.changed = False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` under a temporary name of this process's own, then renamed: a reader
+    sees the old file or the new one, never half of one (the build cache's writer)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)

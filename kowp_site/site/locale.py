@@ -284,13 +284,10 @@ def _compiled_key(stamp: tuple[object, ...]) -> str:
 
 def _keep(path: Path, mo: bytes) -> None:
     """Write ``path`` atomically and remove all but the newest :data:`KEEP_COMPILED` beside it."""
-    import os
+    from kowp_site.site.disk import write_atomic
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_bytes(mo)
-        os.replace(temp, path)
+        write_atomic(path, mo)
         others = sorted(path.parent.glob("*.mo"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in others[KEEP_COMPILED:]:
             old.unlink(missing_ok=True)
