@@ -297,12 +297,11 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
 def nothing_to_do(config: Config, dest: Path, inputs: str, warnings: list[Problem], clock: Clock) -> BuildResult | None:
     """The result of a build with nothing to read (not even the manifest) or write, when the last
     build of ``dest`` was made from ``inputs``."""
-    unchanged = cache.unchanged_summary(config, dest, inputs)
-    if unchanged is None:
+    summary = cache.unchanged_summary(config, dest, inputs)
+    if summary is None:
         return None
     clock.phase("scan")
-    files, posts, pages, stored = unchanged
-    return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
+    return summary_result(dest, summary, warnings, clock)
 
 
 def unchanged(
@@ -322,7 +321,14 @@ def unchanged(
         session.manifests[dest] = manifest
     else:  # the small file that says so was missing, damaged or older
         cache.save_inputs(config, dest, manifest)
-    files, posts, pages, stored = manifest.summary
+    return summary_result(dest, manifest.summary, warnings, clock)
+
+
+def summary_result(
+    dest: Path, summary: tuple[int, int, int, tuple[Problem, ...]], warnings: list[Problem], clock: Clock
+) -> BuildResult:
+    """What a build that wrote nothing reports: the last build's files, posts, pages and warnings."""
+    files, posts, pages, stored = summary
     return BuildResult(dest, files, posts, pages, warnings + list(stored), clock.total(), changed=())
 
 
