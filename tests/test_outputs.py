@@ -111,6 +111,40 @@ def test_post_pages_read_their_post_and_both_neighbours_in_order(site):
     }
 
 
+def test_the_feed_order_of_the_site_data_is_the_feeds_order_with_ties_on_every_date(site):
+    """Posts published on one day (the usual case: a date without a time) are ordered by their
+    original date, then by address, exactly as feeds.feed_order orders them."""
+    from kowp_site.site import feeds
+
+    plan = [  # slug, original date, publication of the translation
+        ("a", "2026-08-01T10:00:00+00:00", "2026-09-02"),
+        ("b", "2026-08-03T10:00:00+00:00", "2026-09-02"),
+        ("c", "2026-08-03T10:00:00+00:00", "2026-09-02"),  # the same original date as b: by address
+        ("d", "2026-08-02T10:00:00+00:00", "2026-09-01"),
+        ("e", "2026-08-05T10:00:00+00:00", "2026-09-02"),
+        ("f", "2026-07-30T10:00:00+00:00", "2026-09-03"),
+    ]
+    for slug, date, translated in plan:
+        site.post(f"post-{slug}", en={"date": date}, ko={"title": f"글 {slug}", "translated": translated})
+    config, _ = config_mod.load(site.root)
+    loaded, _ = content.load(config)
+    views = entries.post_views(config, loaded.posts, drafts=False)
+    data = groups.SiteData(config, loaded, views, render.Templates(config))
+    order = [v.post.key.slug for v in data.in_feed_order]
+    assert order == [v.post.key.slug for v in feeds.feed_order(data.published, len(data.published))]
+    assert order == ["post-f", "post-e", "post-c", "post-b", "post-a", "post-d"]
+
+
+def test_hashes_after_a_prefix_are_one_digest_of_the_prefix_a_nul_and_each_text():
+    from kowp_site.site.cache import hashes_after
+
+    found = hashes_after("settings", ["d1", "d2", ""])
+    assert found == [hashlib.blake2b(f"settings\x00{t}".encode(), digest_size=16).hexdigest() for t in ("d1", "d2", "")]
+    assert len(set(found)) == 3
+    assert hashes_after("other", ["d1"])[0] != found[0]  # the settings are part of every key
+    assert hashes_after("s", []) == []
+
+
 def test_what_an_output_does_not_read_is_an_empty_part_and_a_long_list_is_hashed_once():
     only_posts = Output("p", b"", Reads(posts=("2026/08/a",)))
     assert KEYS.key(only_posts) == joined_hash("site key ü", "p", "", "digest-a")  # nothing light, no entries

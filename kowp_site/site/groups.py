@@ -30,7 +30,7 @@ class SiteData:
 
     config: Config
     content: Content
-    views: Sequence[render.PostView]  # every shown post, newest first
+    views: Sequence[render.PostView]  # every shown post, newest first (by original date, then address: Post.sort_key)
     templates: render.Templates
     drafts: bool = False
     incremental: bool = False  # outputs are made only when their key changed (a dependency date is looked up)
@@ -55,10 +55,13 @@ class SiteData:
 
     @cached_property
     def in_feed_order(self) -> list[render.PostView]:
-        """Published posts as feeds order them (feeds.feed_order of a subset is the whole order filtered)."""
-        from kowp_site.site import feeds
+        """Published posts as feeds order them (feeds.feed_order of a subset is the whole order filtered).
 
-        return feeds.feed_order(self.published, len(self.published))
+        Feeds order by publication, then by original date and address; ``views`` already stand in
+        that second order, which a stable sort by publication alone keeps among equal ones (half
+        the cost of comparing the three).
+        """
+        return sorted(self.published, key=_published, reverse=True)
 
     @cached_property
     def by_category(self) -> dict[str, tuple[render.CategoryView, list[render.PostView]]]:
@@ -76,6 +79,10 @@ class SiteData:
     def whole(self, view: render.PostView) -> render.PostView:
         """``view`` with its body HTML (views may come light from the cache)."""
         return self.full(view) if self.full is not None else view
+
+
+def _published(view: render.PostView) -> object:
+    return view.published
 
 
 def attach_bodies(data: SiteData) -> None:
@@ -174,7 +181,7 @@ def archive(data: SiteData) -> Iterator[Output]:
 def progress_pages(data: SiteData) -> Iterator[Output]:
     """/translate/ and /contributors/: every post's front matter (light), the stubs' files, content warnings."""
     dates = data.templates.env.globals.get("source_changed")
-    if callable(getattr(dates, "load", None)) and any(v.outdated and v.status == "published" for v in data.views):
+    if callable(getattr(dates, "load", None)) and any(v.post.outdated for v in data.published):
         dates.load()  # type: ignore[union-attr]  # one `git log`, before any worker renders a post page
     every_post = [p.key.path for p in data.content.posts]  # in the scan's (sorted) order
     # The translation memory's share of each stub is read from the stubs' files when the pages are
@@ -274,7 +281,8 @@ def search(data: SiteData) -> Iterator[Output]:
     term_keys, settings = None, ""
     if data.incremental:  # each post's terms are kept by the search module under its files' digest
         settings = cache.hash_text(data.settings, "search terms")
-        term_keys = [cache.hash_text(settings, data.post_digests.get(p, "")) for p in data.published_names]
+        digests = data.post_digests
+        term_keys = cache.hashes_after(settings, [digests.get(p, "") for p in data.published_names])
     found = search_mod.site_outputs(data.config, data.published, data.whole, term_keys, settings)
     names: dict[int, list[str]] = {}  # id(posts read) -> their key paths: most files read all posts
     for path, (make, reads) in found.files.items():
