@@ -8,6 +8,7 @@ keys are warnings (errors with ``--strict``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import tomllib
@@ -153,6 +154,7 @@ def source_date(environ: Mapping[str, str] | None = None) -> dt.datetime | None:
         raise KowpError(f"SOURCE_DATE_EPOCH={raw[:40]!r} is not a whole number of seconds since 1970") from None
 
 
+@functools.lru_cache(maxsize=1024)  # asked for each category of every post, every build
 def category_key(name: str) -> str:
     """One key for names that differ only in case or spacing ("Releases", "releases", "Word Camp")."""
     return re.sub(r"[\s_\-]+", "", name.casefold())

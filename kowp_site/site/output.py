@@ -42,8 +42,10 @@ class OutputError(KowpError):
 
 def check_output_path(path: str) -> str:
     """A relative POSIX path inside the output folder, or OutputError."""
-    if _PLAIN_PATH.fullmatch(path) and "." not in path.split("/") and ".." not in path.split("/"):
-        return path  # already in the form the checks below would give
+    if _PLAIN_PATH.fullmatch(path):
+        parts = path.split("/")
+        if "." not in parts and ".." not in parts:
+            return path  # already in the form the checks below would give
     pure = PurePosixPath(path)
     if not path or pure.is_absolute() or path.startswith("/"):
         raise OutputError(f"output path {path!r} must be relative")
