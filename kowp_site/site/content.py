@@ -96,6 +96,13 @@ class Post:
     source: Source
     translation: Translation | None
     categories: tuple[Category, ...]
+    # The English source changed since the translation was made from it. Worked out once, when the
+    # post is made: every build asks it of every post (post pages, the progress pages).
+    outdated: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        translation = self.translation
+        object.__setattr__(self, "outdated", translation is not None and translation.source_hash != self.source.hash)
 
     @property
     def status(self) -> str:
@@ -109,11 +116,6 @@ class Post:
     def path(self) -> str:
         """Site path without leading slash: ``2026/08/slug/``."""
         return self.key.path + "/"
-
-    @property
-    def outdated(self) -> bool:
-        """The English source changed since the translation was made from it."""
-        return self.translation is not None and self.translation.source_hash != self.source.hash
 
     @property
     def published(self) -> dt.datetime:
