@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,62 @@ def test_the_letters_found_drawn_are_kept_so_a_later_build_opens_no_font_for_the
     site.post("post", ko={"title": "글 제목 뷁", "translated": "2026-08-20"})
     build.build(site.root, build.BuildOptions(output=out))
     assert set(opened) == {"뷁"}  # a new letter is looked up, in both faces
+    assert tree(out) == clean_build(site.root, tmp_path)
+
+
+@needs_font
+def test_a_build_whose_cards_read_nothing_changed_does_not_declare_them(site, tmp_path, monkeypatch):
+    """The cards' digest (settings, shown posts, their front matter, own card files) is the last
+    build's after an edit of a body: the group is not run and every card keeps its key. A new
+    post, an own card file or a new title declares them again; each build equals a clean one."""
+    for n in range(3):
+        site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
+    out = tmp_path / "out"
+    build.build(site.root, build.BuildOptions(output=out))
+    runs: list[int] = []
+    real = cards.outputs
+    monkeypatch.setattr(cards, "outputs", lambda *args, **kw: runs.append(1) or real(*args, **kw))
+    config = load_config(site.root)[0]
+    manifest = build.cache.load_manifest(config, out)
+    assert manifest is not None and manifest.groups["cards"].owner == "picture cards"
+    assert manifest.groups["cards"].paths == tuple(f"2026/08/post-{n}/card.png" for n in (2, 1, 0))
+    drawn = (out / "2026/08/post-1/card.png").read_bytes()
+
+    site.post("post-1", ko={"title": "글 1", "translated": "2026-08-20", "body": "본문만 고쳤습니다.\n"})
+    result = build.build(site.root, build.BuildOptions(output=out))
+    assert runs == [] and result.changed is not None and "2026/08/post-1/index.html" in result.changed
+    assert not [path for path in result.changed if path.endswith("card.png")]
+    assert (out / "2026/08/post-1/card.png").read_bytes() == drawn
+    assert tree(out) == clean_build(site.root, tmp_path)
+
+    runs.clear()  # the clean build declared the cards of its own copy
+    site.post("post-3", ko={"title": "글 3", "translated": "2026-08-21"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert runs == [1] and (out / "2026/08/post-3/card.png").is_file()
+    own = _opened_png(400, 300)
+    (site.root / "content/posts/2026/08/post-0/card.png").write_bytes(own)
+    build.build(site.root, build.BuildOptions(output=out))
+    assert runs == [1, 1] and (out / "2026/08/post-0/card.png").read_bytes() == own
+    site.post("post-2", ko={"title": "고친 글 2", "translated": "2026-08-20"})
+    build.build(site.root, build.BuildOptions(output=out))
+    assert runs == [1, 1, 1]
+    assert tree(out) == clean_build(site.root, tmp_path)
+
+    # Kept cards are still made when the whole folder is written afresh (a file stands where a
+    # folder must go): the group runs then.
+    runs.clear()
+    late: list[str] = []
+    make = build.LateGroup.make
+    monkeypatch.setattr(build.LateGroup, "make", lambda self, path: late.append(path) or make(self, path))
+    site.post("post-2", ko={"title": "고친 글 2", "translated": "2026-08-20", "body": "새 본문.\n"})
+    shutil.rmtree(out / "2026/08/post-2")
+    (out / "2026/08/post-2").write_text("a file where a folder was", encoding="utf-8")
+    build.build(site.root, build.BuildOptions(output=out))
+    assert runs == [1] and sorted(late) == [f"2026/08/post-{n}/card.png" for n in (1, 2, 3)]  # post-0 has its own
+    assert _opened((out / "2026/08/post-2/card.png").read_bytes()).size == (
+        card_drawing.WIDTH,
+        card_drawing.HEIGHT,
+    )
     assert tree(out) == clean_build(site.root, tmp_path)
 
 

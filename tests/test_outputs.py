@@ -145,6 +145,45 @@ def test_hashes_after_a_prefix_are_one_digest_of_the_prefix_a_nul_and_each_text(
     assert hashes_after("s", []) == []
 
 
+def test_a_group_is_kept_only_whole_with_its_digest_and_a_keyed_record_of_every_output():
+    from kowp_site.site.output import KeptGroup, Record
+    from kowp_site.site.outputs import kept_keys, remembered
+
+    made = [Output(f"p/{n}.png", bytes, Reads(values=(n,)), "cards") for n in range(2)]
+    kept = remembered("d1", made)
+    assert kept == KeptGroup("d1", "cards", ("p/0.png", "p/1.png"))
+    records = {"p/0.png": Record("k0", "h0"), "p/1.png": Record("k1", "h1")}
+    assert kept_keys(kept, "d1", records) == [("p/0.png", "k0"), ("p/1.png", "k1")]
+    assert kept_keys(kept, "d2", records) is None  # something the group reads changed
+    assert kept_keys(kept, "", records) is None
+    assert kept_keys(kept, "d1", {"p/0.png": records["p/0.png"]}) is None  # an output not written
+    assert kept_keys(kept, "d1", {**records, "p/1.png": Record("", "h")}) is None  # written by content
+    assert kept_keys(("d1", "cards", ()), "d1", records) is None  # type: ignore[arg-type]  # not ours
+    # Groups that cannot be kept as one: an output made at once, one cut from a shared value, two owners.
+    assert remembered("d1", [*made, Output("p/x", b"now", None, "cards")]) is None
+    assert remembered("d1", [*made, Output("p/y", bytes, Reads(), "cards", together="index")]) is None
+    assert remembered("d1", [*made, Output("p/z", bytes, Reads(), "other")]) is None
+    assert remembered("", made) is None
+    assert remembered("d1", []) == KeptGroup("d1", "", ())
+
+
+def test_a_manifest_written_before_groups_were_kept_loads_with_none(site, tmp_path):
+    import pickle
+
+    from kowp_site.site import cache
+
+    site.post("post-1", ko={"title": "글 1"})
+    out = tmp_path / "out"
+    build_mod.build(site.root, build_mod.BuildOptions(output=out))
+    config, _ = config_mod.load(site.root)
+    manifest = cache.load_manifest(config, out)
+    assert manifest is not None
+    del manifest.groups  # as unpickled from a manifest of an earlier kowp-site
+    cache.manifest_path(config, out).write_bytes(pickle.dumps(manifest))
+    loaded = cache.load_manifest(config, out)
+    assert loaded is not None and loaded.groups == {} and loaded.records == manifest.records
+
+
 def test_what_an_output_does_not_read_is_an_empty_part_and_a_long_list_is_hashed_once():
     only_posts = Output("p", b"", Reads(posts=("2026/08/a",)))
     assert KEYS.key(only_posts) == joined_hash("site key ü", "p", "", "digest-a")  # nothing light, no entries

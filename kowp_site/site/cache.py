@@ -51,7 +51,7 @@ from kowp_site.site.disk import (  # write_atomic: every cache file is written w
     signature_tree,
     write_atomic,
 )
-from kowp_site.site.output import Record
+from kowp_site.site.output import KeptGroup, Record
 
 if TYPE_CHECKING:
     from kowp_site.site.content import Post
@@ -406,6 +406,7 @@ class Manifest:
     inputs: str = ""  # key of every input (content stat, config, theme, tool, options)
     records: dict[str, Record] = field(default_factory=dict)
     summary: tuple[int, int, int, tuple[Problem, ...]] = (0, 0, 0, ())  # files, posts, pages, warnings
+    groups: dict[str, KeptGroup] = field(default_factory=dict)  # groups declared from one digest, by name
 
 
 def manifest_path(config: Config, dest: Path) -> Path:
@@ -422,7 +423,11 @@ def load_manifest(config: Config, dest: Path) -> Manifest | None:
             found = pickle.load(f)
     except Exception:
         return None
-    return found if isinstance(found, Manifest) else None
+    if not isinstance(found, Manifest):
+        return None
+    if not isinstance(getattr(found, "groups", None), dict):  # written before groups were kept
+        found.groups = {}
+    return found
 
 
 def save_manifest(config: Config, dest: Path, manifest: Manifest) -> None:

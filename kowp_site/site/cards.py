@@ -283,6 +283,7 @@ def draw_post(config: Config, post: Post, colours: tuple[tuple[str, str], ...], 
 
 
 DECISIONS_FILE = "card-decisions.pickle"  # beside the drawings' folder, which holds drawings only
+LETTERS_FILE = "card-letters.pickle"  # the letters alone, for a build that decides no card (see seed_letters)
 
 
 def _decisions_header(settings: str) -> str:
@@ -331,11 +332,12 @@ _LAST: dict[Path, _Decided] = {}
 
 def prune(config: Config) -> int:
     """Keep the last :func:`outputs`' decisions and remove the kept drawings it did not ask for
-    (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs(),
-    nor when the decisions are those kept (the build that kept them pruned; a drawing that a post
-    folder's new own card file replaced stays until the decisions change)."""
+    (cards of old titles, dates or fonts); returns how many were removed. Does nothing before outputs()
+    (a build that kept every card's key from the last one calls none), once more after the same
+    outputs(), nor when the decisions are those kept (the build that kept them pruned; a drawing
+    that a post folder's new own card file replaced stays until the decisions change)."""
     folder = cache_dir(config)
-    last = _LAST.get(folder)
+    last = _LAST.pop(folder, None)  # each outputs() is pruned once: a build whose cards were kept made none
     if last is None:
         return 0
     if last.header and not last.changed:  # the same cards as the build that kept these decisions: it pruned
@@ -365,6 +367,25 @@ def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Dec
     data = pickle.dumps((header, decided, letters), protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next build its decisions
         write_atomic(folder.parent / DECISIONS_FILE, data)
+        write_atomic(folder.parent / LETTERS_FILE, pickle.dumps((header, letters), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def seed_letters(config: Config, settings: str) -> None:
+    """Let this process know the letters an earlier build found the fonts draw, without reading its
+    decisions: for a build that decides no card but shows whether a post has one (its page's
+    og:image), so no font is opened for letters already checked."""
+    import pickle
+
+    fonts = find_fonts(config)
+    if fonts is None or not settings:
+        return
+    try:
+        with (cache_dir(config).parent / LETTERS_FILE).open("rb") as f:
+            header, letters = pickle.load(f)
+    except Exception:  # noqa: BLE001 - none kept, or a damaged file: the fonts are asked
+        return
+    if header == _decisions_header(settings) and isinstance(letters, str):
+        card_fonts.drawn_letters(fonts).update(letters)
 
 
 def make(spec: Spec, cache: Path | None) -> bytes:

@@ -305,6 +305,29 @@ def cards(data: SiteData) -> Iterator[Output]:
         yield Output(path, make, Reads(values=("card", drawn)), "picture cards")
 
 
+def cards_digest(data: SiteData) -> str:
+    """Everything the picture cards read (see :func:`cards`), as one digest: the settings, which
+    posts are shown, each one's light post (its front matter) and which post folders have a card
+    file of their own. "" when a shown post has no light digest: the cards are declared again."""
+    from kowp_site.site.cards import OWN_FILES
+
+    light = data.light_digests
+    digests = [light.get(name, "") for name in data.names]
+    if not data.incremental or not all(digests):
+        return ""
+    own = sorted(path for path, _ in data.content.assets if path.rpartition("/")[2] in OWN_FILES)
+    return cache.hash_text("cards", data.settings, "\x00".join(data.names), "\x00".join(digests), own)
+
+
+def cards_kept(data: SiteData) -> None:
+    """What a build whose cards were all kept still does: learn the letters the fonts draw, which
+    the pages' previews ask about (see cards.seed_letters)."""
+    from kowp_site.site import cards as cards_mod
+
+    if data.incremental:
+        cards_mod.seed_letters(data.config, data.settings)
+
+
 def follow_pages(data: SiteData) -> Iterator[Output]:
     """/subscribe/ and the Mastodon share page (kowp_site.site.follow), with the category feeds they list."""
     from kowp_site.site import follow

@@ -79,6 +79,7 @@ class OutputSet:
     owners: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # deferred outputs: what their bytes depend on
     together: dict[str, str] = field(default_factory=dict)  # deferred outputs made in one process, by name
+    groups: dict[str, KeptGroup] = field(default_factory=dict)  # groups declared from one digest, by name
 
     def add(
         self,
@@ -127,6 +128,16 @@ class Record:
 
     key: str  # deferred outputs: their dependency key; others: "" (compared by content)
     hash: str  # digest of the bytes written, or "file:<size>:<mtime_ns>" of a copied source
+
+
+@dataclass(frozen=True)
+class KeptGroup:
+    """What the manifest remembers about a group of outputs declared from one digest of all they
+    read (see kowp_site.site.outputs.kept_keys): while the digest is the same, so are their keys."""
+
+    digest: str
+    owner: str  # every output of the group has this owner
+    paths: tuple[str, ...]
 
 
 @dataclass

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kowp_site.site import cache
+from kowp_site.site.output import KeptGroup, Record
 
 Maker = Callable[[], "bytes | str"]
 
@@ -112,3 +113,48 @@ class Keys:
 
 
 LONG = 64  # sequences longer than this are hashed once per build (see Keys.digests)
+
+
+# A group may also say, in one digest, everything its outputs read together (the picture cards:
+# the settings, which posts are shown, each one's light post). While that digest is the last
+# build's, the group's outputs and their keys are the last build's: the group is not run, and its
+# outputs are added with their kept keys and a maker that runs it if one of them is asked for.
+
+
+def kept_keys(kept: KeptGroup | None, digest: str, records: Mapping[str, Record]) -> list[tuple[str, str]] | None:
+    """(path, key) of every output of a group the last build declared from ``digest``, with the
+    records it wrote; None when the group must be declared again."""
+    if not digest or not isinstance(kept, KeptGroup) or kept.digest != digest:
+        return None
+    found = []
+    for path in kept.paths:
+        record = records.get(path)
+        if record is None or not record.key:  # not written, or written by content (a preview's page)
+            return None
+        found.append((path, record.key))
+    return found
+
+
+def remembered(digest: str, outputs: Sequence[Output]) -> KeptGroup | None:
+    """What to keep of a group declared from ``digest``; None when its outputs cannot be kept as one
+    (one is made at once or cut from a shared value, or two owners share the group)."""
+    owners = {o.owner for o in outputs}
+    if not digest or len(owners) > 1 or any(o.reads is None or o.together for o in outputs):
+        return None
+    return KeptGroup(digest, owners.pop() if owners else "", tuple(o.path for o in outputs))
+
+
+@dataclass
+class LateGroup:
+    """The outputs of a kept group, made only if one is asked for (a fresh output folder gets every
+    output): the group runs then, once."""
+
+    group: Group
+    data: object
+    made: dict[str, Output] | None = None
+
+    def make(self, path: str) -> bytes | str:
+        if self.made is None:
+            self.made = {o.path: o for o in self.group(self.data)}
+        maker = self.made[path].make
+        return maker() if callable(maker) else maker  # type: ignore[return-value]

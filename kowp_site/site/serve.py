@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -348,7 +348,7 @@ class Server:
             manifest = self.session.manifests.get(dest)
             if manifest is not None:
                 written = {path: Record("", digest(data)) for path, data in late.items()}
-                self.session.manifests[dest] = cache.Manifest("", {**manifest.records, **written}, manifest.summary)
+                self.session.manifests[dest] = replace(manifest, inputs="", records={**manifest.records, **written})
         return sorted(late)
 
     def preview_folder(self) -> Path:
@@ -380,7 +380,7 @@ class Server:
             manifest = self.session.manifests.get(dest)  # None while a build runs (it holds it)
             if manifest is not None:  # the next build compares with this page: it is not written twice
                 records = {**manifest.records, page.path: Record("", digest(page.data))}
-                self.session.manifests[dest] = cache.Manifest("", records, manifest.summary)
+                self.session.manifests[dest] = replace(manifest, inputs="", records=records)
         if not shown:
             self.state.publish(paths=page_addresses([page.path]))
         return page.path
