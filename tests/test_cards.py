@@ -173,15 +173,21 @@ def test_cards_are_byte_identical_between_builds_and_an_unchanged_build_draws_no
     assert (tmp_path / "three/2026/08/first/card.png").read_bytes() != first
 
 
+def _three_posts_built(site, tmp_path: Path) -> Path:  # noqa: ANN001 - the site fixture
+    """post-0, post-1 and post-2, built into tmp_path/out once (its output folder)."""
+    for n in range(3):
+        site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
+    out = tmp_path / "out"
+    build.build(site.root, build.BuildOptions(output=out))
+    return out
+
+
 @needs_font
 def test_a_build_decides_again_only_the_cards_of_posts_whose_front_matter_changed(site, tmp_path, monkeypatch):
     """Which posts get a card, and its digest, are kept between builds: a new title decides one
     card, an edit of a body none; a setting the cards follow (the site's title, shown on every
     card) decides them all. A post folder's own card file wins over a kept decision, both ways."""
-    for n in range(3):
-        site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
-    out = tmp_path / "out"
-    build.build(site.root, build.BuildOptions(output=out))
+    out = _three_posts_built(site, tmp_path)
     decided: list[str] = []
     real = cards.drawn_card
     monkeypatch.setattr(
@@ -247,10 +253,7 @@ def test_a_build_whose_cards_read_nothing_changed_does_not_declare_them(site, tm
     """The cards' digest (settings, shown posts, their front matter, own card files) is the last
     build's after an edit of a body: the group is not run and every card keeps its key. A new
     post, an own card file or a new title declares them again; each build equals a clean one."""
-    for n in range(3):
-        site.post(f"post-{n}", ko={"title": f"글 {n}", "translated": "2026-08-20"})
-    out = tmp_path / "out"
-    build.build(site.root, build.BuildOptions(output=out))
+    out = _three_posts_built(site, tmp_path)
     runs: list[int] = []
     real = cards.outputs
     monkeypatch.setattr(cards, "outputs", lambda *args, **kw: runs.append(1) or real(*args, **kw))
