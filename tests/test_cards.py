@@ -344,6 +344,26 @@ def test_a_post_folder_with_its_own_card_uses_it(site, build_site):
     assert (meta["og:image:width"], meta["og:image:height"], meta["og:image:alt"]) == ("800", "418", "직접 만든 카드")
 
 
+@needs_font
+def test_a_build_that_draws_no_card_leaves_the_kept_drawings_and_decisions_alone(site, tmp_path, monkeypatch):
+    """serve's previews draw no card: their builds neither prune the drawings a production build
+    keeps nor write their own decisions over its decisions, so the next build draws nothing again."""
+    out = _three_posts_built(site, tmp_path)
+    config = load_config(site.root)[0]
+    folder = cards.cache_dir(config)
+    kept = {p.name: p.read_bytes() for p in folder.parent.iterdir() if p.is_file()}
+    drawings = sorted(p.name for p in folder.iterdir())
+    assert len(drawings) == 3 and {cards.DECISIONS_FILE, cards.LETTERS_FILE} <= set(kept)
+    build.build(site.root, build.BuildOptions(output=tmp_path / "preview", drafts=True, cards=False))
+    assert sorted(p.name for p in folder.iterdir()) == drawings
+    assert {p.name: p.read_bytes() for p in folder.parent.iterdir() if p.is_file() and p.name in kept} == kept
+    drawn: list[str] = []
+    monkeypatch.setattr(cards, "draw", lambda spec: drawn.append(spec.title) or card_drawing.draw(spec))
+    build.build(site.root, build.BuildOptions(output=tmp_path / "fresh"))  # a fresh folder: every card made
+    assert drawn == []  # from the kept drawings
+    assert tree(tmp_path / "fresh") == tree(out) == clean_build(site.root, tmp_path)
+
+
 def test_without_a_korean_font_the_build_says_so_once_and_draws_nothing(site, no_card_font, capsys):
     for n in range(3):
         site.post(f"post-{n}", ko={"title": f"{n}번째 글", "translated": "2026-08-20"})

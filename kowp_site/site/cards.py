@@ -260,8 +260,8 @@ def outputs(
         decision = None if own_card(post, assets) is not None else drawn
         if decision is not None:
             found.append((decision[0], partial(draw_post, config, post, colours, cache), decision[1]))
-    if cache is not None:
-        known = "".join(sorted(card_fonts.drawn_letters(fonts))) if fonts is not None else ""
+    if cache is not None and fonts is not None:  # a build that draws nothing (serve) leaves the kept cards alone
+        known = "".join(sorted(card_fonts.drawn_letters(fonts)))
         changed = decided != kept or known != letters
         _LAST[cache] = _Decided({f"{digest}.png" for _, _, digest in found}, header, decided, known, changed)
     return found
