@@ -186,17 +186,17 @@ def declare(data: groups.SiteData, keys: Keys | None, last: cache.Manifest | Non
     kept is not run: its outputs keep their keys (see kowp_site.site.outputs.kept_keys).
     """
     out = OutputSet()
+    kept, records = (last.groups, last.records) if last is not None else ({}, {})
     for group in GROUPS:
-        name, digested = group.__name__, DIGESTS.get(group)
-        digest = digested[0](data) if digested is not None and keys is not None else ""
-        kept = last.groups.get(name) if last is not None and digest else None
-        found = kept_keys(kept, digest, last.records) if kept is not None and last is not None else None
-        if kept is not None and found is not None and digested is not None:
+        name, digested = group.__name__, DIGESTS.get(group) if keys is not None else None
+        digest = digested[0](data) if digested is not None else ""
+        found = kept_keys(kept.get(name), digest, records)
+        if found is not None and digested is not None:
             digested[1](data)
             late = LateGroup(group, data)
             for path, key in found:
-                out.add(path, partial(late.make, path), kept.owner, key=key)
-            out.groups[name] = kept
+                out.add(path, partial(late.make, path), kept[name].owner, key=key)
+            out.groups[name] = kept[name]
             continue
         made = list(group(data))
         for output in made:

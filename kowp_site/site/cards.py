@@ -282,8 +282,10 @@ def draw_post(config: Config, post: Post, colours: tuple[tuple[str, str], ...], 
     return make(spec, cache)
 
 
-DECISIONS_FILE = "card-decisions.pickle"  # beside the drawings' folder, which holds drawings only
-LETTERS_FILE = "card-letters.pickle"  # the letters alone, for a build that decides no card (see seed_letters)
+# Beside the drawings' folder, which holds drawings only; each file starts with the header its
+# contents follow. The letters are apart: a build that decides no card still reads them (seed_letters).
+DECISIONS_FILE = "card-decisions.pickle"
+LETTERS_FILE = "card-letters.pickle"
 
 
 def _decisions_header(settings: str) -> str:
@@ -304,16 +306,21 @@ def _decisions_header(settings: str) -> str:
 
 def _load_decisions(cache: Path, header: str) -> tuple[dict[str, tuple[str, Decision]], str]:
     """The kept decisions, and the letters the fonts were found to draw, if they follow ``header``."""
+    decided = _kept(cache.parent / DECISIONS_FILE, header, dict)
+    letters = _kept(cache.parent / LETTERS_FILE, header, str)
+    return decided or {}, letters or ""
+
+
+def _kept(path: Path, header: str, kind: type) -> Any:
+    """What the kept file ``path`` holds, if it follows ``header`` and is a ``kind``; else None."""
     import pickle
 
     try:
-        with (cache.parent / DECISIONS_FILE).open("rb") as f:
-            stored_header, decided, letters = pickle.load(f)
-    except Exception:  # noqa: BLE001 - none kept, or a damaged file: every card is decided again
-        return {}, ""
-    if stored_header != header or not isinstance(decided, dict) or not isinstance(letters, str):
-        return {}, ""
-    return decided, letters
+        with path.open("rb") as f:
+            stored_header, value = pickle.load(f)
+    except Exception:  # noqa: BLE001 - none kept, or a damaged file: decided (or asked of the fonts) again
+        return None
+    return value if stored_header == header and isinstance(value, kind) else None
 
 
 @dataclass(frozen=True)
@@ -364,9 +371,8 @@ def _save_decisions(folder: Path, header: str, decided: dict[str, tuple[str, Dec
 
     from kowp_site.site.disk import write_atomic
 
-    data = pickle.dumps((header, decided, letters), protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next build its decisions
-        write_atomic(folder.parent / DECISIONS_FILE, data)
+        write_atomic(folder.parent / DECISIONS_FILE, pickle.dumps((header, decided), protocol=pickle.HIGHEST_PROTOCOL))
         write_atomic(folder.parent / LETTERS_FILE, pickle.dumps((header, letters), protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -374,17 +380,11 @@ def seed_letters(config: Config, settings: str) -> None:
     """Let this process know the letters an earlier build found the fonts draw, without reading its
     decisions: for a build that decides no card but shows whether a post has one (its page's
     og:image), so no font is opened for letters already checked."""
-    import pickle
-
     fonts = find_fonts(config)
     if fonts is None or not settings:
         return
-    try:
-        with (cache_dir(config).parent / LETTERS_FILE).open("rb") as f:
-            header, letters = pickle.load(f)
-    except Exception:  # noqa: BLE001 - none kept, or a damaged file: the fonts are asked
-        return
-    if header == _decisions_header(settings) and isinstance(letters, str):
+    letters = _kept(cache_dir(config).parent / LETTERS_FILE, _decisions_header(settings), str)
+    if letters:
         card_fonts.drawn_letters(fonts).update(letters)
 
 

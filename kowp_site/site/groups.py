@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,7 +62,7 @@ class SiteData:
         that second order, which a stable sort by publication alone keeps among equal ones (half
         the cost of comparing the three).
         """
-        return sorted(self.published, key=_published, reverse=True)
+        return sorted(self.published, key=attrgetter("published"), reverse=True)
 
     @cached_property
     def by_category(self) -> dict[str, tuple[render.CategoryView, list[render.PostView]]]:
@@ -79,10 +80,6 @@ class SiteData:
     def whole(self, view: render.PostView) -> render.PostView:
         """``view`` with its body HTML (views may come light from the cache)."""
         return self.full(view) if self.full is not None else view
-
-
-def _published(view: render.PostView) -> object:
-    return view.published
 
 
 def attach_bodies(data: SiteData) -> None:
