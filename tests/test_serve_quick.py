@@ -267,13 +267,19 @@ class Started:
         return err.decode()
 
 
+# Steps of the slow page's empty loop: about 4 s on the 2-core machines here. The tests assume
+# a saved page is served while the first build runs; at 60 million (about 1.5 s) an occasional
+# stall of a second let the build end first (seen in a CI run).
+SLOW_STEPS = 150_000_000
+
+
 def slow_post_pages(site, condition: str = "true") -> None:  # noqa: ANN001 - the site fixture
     """A theme whose post page takes a while to make where ``condition`` holds, so a build is
     still running when the test looks."""
     from kowp_site.site.theme import bundled_theme
 
     post_html = (bundled_theme() / "templates/post.html").read_text(encoding="utf-8")
-    slow = f"{{% if {condition} %}}{{% for i in range(60000000) %}}{{% endfor %}}{{% endif %}}"
+    slow = f"{{% if {condition} %}}{{% for i in range({SLOW_STEPS}) %}}{{% endfor %}}{{% endif %}}"
     site.write("themes/slow/templates/post.html", slow + post_html)
     site.config(extra='theme = "slow"')
 
