@@ -44,3 +44,12 @@ def test_each_missed_target_is_named_with_its_figure() -> None:
 
 def test_without_hugo_the_cold_ratio_is_not_judged() -> None:
     assert bench.missed_targets([row("kowp-site", "cold full build", 60.0)]) == []
+
+
+def test_the_targets_are_judged_only_for_the_corpus_size_they_are_set_for() -> None:
+    rows = [row("kowp-site", "cold full build", 100.0, rss=1467), row("kowp-site", "one post edited", 2.0)]
+    assert bench.missed_targets(rows, posts=50000) == []
+    assert bench.missed_targets(rows, posts=5000) == [
+        "kowp-site one post edited (2.00 s > 0.6 s)",
+        "kowp-site cold full build peak RSS (1467 MiB > 300)",
+    ]
