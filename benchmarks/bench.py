@@ -72,11 +72,16 @@ class Trash:
     Deleting thousands of files just before a build makes the build pay for it: on a journal-less
     ext4 (as on the benchmark machines) the inode allocator steps over every inode freed in the
     last seconds, so file creation slows down several-fold. Every tool's cold run gets the same
-    treatment, and none of them pays for the deletions of the benchmark itself.
+    treatment, and none of them pays for the deletions of the benchmark itself. The slowdown
+    lasts minutes, so a run started right after another one's deletions pays for them: with
+    ``keep`` nothing is deleted (see ``--keep-trash``).
     """
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, keep: bool = False):
+        # keep: nothing deleted, each run in a folder of its own (deleting many files slows the
+        # writes of the next minutes, so back-to-back runs would pay for each other's)
+        self.folder = folder / str(time.time_ns()) if keep else folder
+        self.keep = keep
         self.count = 0
 
     def clear(self, path: Path) -> None:
@@ -86,7 +91,8 @@ class Trash:
             path.rename(self.folder / f"{self.count}-{path.name}")
 
     def empty(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-runs", type=int, default=None, help="runs for Pelican (slow); default: --runs")
     parser.add_argument("--peers", type=Path, default=Path("/tmp/peers/bin"), help="folder holding hugo and pelican")
     parser.add_argument("--only-cold", action="store_true", help="kowp-site cold builds only (for scaling runs)")
+    parser.add_argument(
+        "--keep-trash",
+        action="store_true",
+        help="delete no moved-aside output (left in <corpus>/.bench-trash/): for runs back to back",
+    )
     parser.add_argument("--no-serve", action="store_true", help="skip the dev-server scenarios")
     parser.add_argument("--only-serve", action="store_true", help="the dev-server scenarios only")
     parser.add_argument(
@@ -381,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = corpus.resolve()
     target = newest_translation(corpus / "kowp")
     original = target.read_bytes()
-    trash = Trash(corpus / ".bench-trash")
+    trash = Trash(corpus / ".bench-trash", keep=args.keep_trash)
     trash.empty()  # left by an interrupted run
     scenarios = kowp_scenarios(corpus, args.kowp.split(), target, trash)
     if args.only_cold:
