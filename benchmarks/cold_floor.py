@@ -45,11 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench import Trash, median_run, peer_scenarios  # noqa: E402
-
-START = (
-    "import kowp_site.cli, kowp_site.site.build, kowp_site.site.render, kowp_site.site.markdown, "
-    "kowp_site.site.content, kowp_site.site.groups, kowp_site.search.outputs, feedgen.feed"
-)
+from edit_floor import START  # noqa: E402  (what a build imports)
 
 # Every part script gets the site root as argv[1] and prints the CPU seconds of its part last.
 PRELUDE = """
@@ -86,6 +82,21 @@ def entries():
     for path in sorted(glob.glob(folder + "/bodies/*.pickle")):
         bodies.update(pickle.load(open(path, "rb")))
     return light, bodies
+def published_views():
+    import dataclasses
+    from kowp_site.site import config
+    site, _ = config.load(root)
+    light, bodies = entries()
+    views = [e.view for e in light.values() if e.view is not None and e.post is not None and e.post.translation
+             and e.post.translation.status == "published" and e.post.key.path in bodies]
+    whole = {v.post.key.path: dataclasses.replace(v, html=bodies[v.post.key.path].html) for v in views}
+    return site, views, whole
+def timed(each, items):
+    # prints the CPU seconds of each(item) for every item
+    t = time.process_time()
+    for item in items:
+        each(item)
+    print(time.process_time() - t)
 """
 
 PARTS = {
@@ -99,39 +110,25 @@ print(time.process_time() - t)
     "yaml": """
 import yaml
 texts = [front(open(p, encoding="utf-8").read()) for p in files()]
-load, loader = yaml.load, yaml.CSafeLoader
-t = time.process_time()
-for text in texts:
-    load(text, Loader=loader)
-print(time.process_time() - t)
+timed(lambda text: yaml.load(text, Loader=yaml.CSafeLoader), texts)
 """,
     "markdown": """
 from kowp_site.site.markdown import _md
 bodies = [body for _, body in published()]
 md = _md()
-t = time.process_time()
-for body in bodies:
-    md.render(body)
-print(time.process_time() - t)
+timed(md.render, bodies)
 """,
     "sanitize": """
 from kowp_site.site.markdown import Renderer, _md
 md = _md()
 htmls = [md.render(body) for _, body in published()]
 clean = Renderer().cleaner.clean
-t = time.process_time()
-for html in htmls:
-    clean(html)
-print(time.process_time() - t)
+timed(clean, htmls)
 """,
     "templates": """
-import dataclasses
-from kowp_site.site import config, render
-site, _ = config.load(root)
-light, bodies = entries()
-views = [e.view for e in light.values() if e.view is not None and e.post is not None and e.post.translation
-         and e.post.translation.status == "published" and e.post.key.path in bodies]
-whole = [dataclasses.replace(v, html=bodies[v.post.key.path].html) for v in views]
+from kowp_site.site import render
+site, views, by_path = published_views()
+whole = list(by_path.values())
 templates = render.Templates(site)
 render.render_post(templates, whole[0], None, None)  # the templates compiled before the clock starts
 t = time.process_time()
@@ -167,27 +164,15 @@ if not specs:
     raise SystemExit
 from kowp_site.site.card_drawing import draw
 draw(specs[0])
-t = time.process_time()
-for spec in specs:
-    draw(spec)
-print(time.process_time() - t)
+timed(draw, specs)
 """,
     "search": """
-import dataclasses
-from kowp_site.site import config
 from kowp_site.search.index import analyse_document
 from kowp_site.search.outputs import LazyIndex
-site, _ = config.load(root)
-light, bodies = entries()
-views = [e.view for e in light.values() if e.view is not None and e.post is not None and e.post.translation
-         and e.post.translation.status == "published" and e.post.key.path in bodies]
-whole = {v.post.key.path: dataclasses.replace(v, html=bodies[v.post.key.path].html) for v in views}
+site, views, whole = published_views()
 index = LazyIndex(site, views, lambda v: whole[v.post.key.path])
 documents = [index.document(v) for v in views]
-t = time.process_time()
-for doc in documents:
-    analyse_document(doc, site.language)
-print(time.process_time() - t)
+timed(lambda doc: analyse_document(doc, site.language), documents)
 """,
 }
 LIBRARY = ("read", "yaml", "markdown", "sanitize", "templates", "write")
