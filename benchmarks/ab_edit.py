@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import edited, newest_translation  # noqa: E402
+from bench import edited, measure, newest_translation  # noqa: E402
 
 # Builds the site at argv[1] without the groups named in argv[3:] (kowp_site.site.build.GROUPS);
 # argv[2], when not "", is "W,H": the default link image's size, given instead of read with Pillow.
@@ -52,11 +50,8 @@ def run(tree: Path, root: Path, without: list[str], image_size: str = "") -> tup
     command = [sys.executable, "-c", WITHOUT, str(root), image_size, *without] if without or image_size else plain
     env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, after.ru_minflt - before.ru_minflt
+    found = measure(command, root, env)
+    return found.cpu, found.faults
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,7 @@ class Run:
     cpu: float
     rss_mib: float
     written: int | None = None  # files created or changed in the output folder
+    faults: int = 0  # minor page faults of the process and the workers it waited for
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -49,7 +50,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, faults=usage.ru_minflt)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench import Trash, median_run, peer_scenarios  # noqa: E402
-from edit_floor import START  # noqa: E402  (what a build imports)
+from edit_floor import START, cpu_of  # noqa: E402  (START: what a build imports)
 
 # Every part script gets the site root as argv[1] and prints the CPU seconds of its part last.
 PRELUDE = """
@@ -191,13 +190,6 @@ def printed(script: str, root: Path, *args: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def start_cpu(root: Path) -> float:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-c", START], cwd=root, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def hugo_cold(corpus: Path, peers: Path, runs: int, trash: Trash) -> float | None:
     """The median wall seconds of Hugo's cold build of the corpus, or None without Hugo."""
     found = [s for s in peer_scenarios(corpus, peers, trash) if s.tool == "Hugo"]
@@ -222,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     trash = Trash(args.corpus / ".bench-trash")
     try:
         for run in range(args.runs):
-            figures["start"].append(start_cpu(root))
+            figures["start"].append(cpu_of([sys.executable, "-c", START], root))
             for name, script in PARTS.items():
                 scratch = scratch_root / f"{name}-{run}"
                 scratch.mkdir()

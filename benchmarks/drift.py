@@ -18,21 +18,20 @@ worth reading only next to a spread much smaller than its effect.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import edited, newest_translation  # noqa: E402
+from bench import edited, measure, newest_translation  # noqa: E402
+from edit_floor import printed  # noqa: E402
 
 COMPUTE = "x = 0\nfor i in range(5_000_000):\n    x += i\n"
 CHASE = """import random, time
@@ -50,26 +49,17 @@ print(time.perf_counter() - t)
 """
 
 
-def child(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall and CPU seconds of one process, and the last line it printed as a number, if any."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    out = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found = {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
-    lines = out.stdout.strip().splitlines()
-    if lines:
-        with contextlib.suppress(ValueError):  # a process that printed no figure
-            found["inner"] = float(lines[-1])
-    return {k: round(v, 3) for k, v in found.items()}
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall and CPU seconds of one process (see bench.measure)."""
+    run = measure(command, cwd, env)
+    return {"wall": round(run.wall, 3), "cpu": round(run.cpu, 3)}
 
 
-def summary(rows: list[dict[str, dict[str, float]]]) -> list[str]:
+def summary(rows: list[dict[str, Any]]) -> list[str]:
     """Each figure's median, spread and correlation with the edit's CPU seconds."""
     figures = {
         "compute CPU s": [r["compute"]["cpu"] for r in rows],
-        "chase s": [r["chase"]["inner"] for r in rows],
+        "chase s": [r["chase"] for r in rows],
         "edit CPU s": [r["edit"]["cpu"] for r in rows],
         "edit wall s": [r["edit"]["wall"] for r in rows],
     }
@@ -97,22 +87,22 @@ def main(argv: list[str] | None = None) -> int:
     hugo = args.peers / "hugo"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     python = sys.executable
-    rows: list[dict[str, dict[str, float]]] = []
+    rows: list[dict[str, Any]] = []
     end = time.monotonic() + 60 * args.minutes
     with tempfile.TemporaryDirectory(dir=args.corpus, prefix=".drift-") as scratch:
         try:
             while time.monotonic() < end:
                 began = time.monotonic()
-                row: dict[str, object] = {"at": time.strftime("%H:%M:%S")}
-                row["compute"] = child([python, "-c", COMPUTE])
-                row["chase"] = child([python, "-c", CHASE])
+                row: dict[str, Any] = {"at": time.strftime("%H:%M:%S")}
+                row["compute"] = timed([python, "-c", COMPUTE], root)
+                row["chase"] = round(printed([python, "-c", CHASE], root), 3)  # the walk's own seconds
                 target.write_bytes(edited(original, len(rows)))
-                row["edit"] = child([python, "-m", "kowp_site", "build"], cwd=root, env=env)
+                row["edit"] = timed([python, "-m", "kowp_site", "build"], root, env)
                 if hugo.exists() and (args.corpus / "hugo").is_dir():
                     dest = Path(scratch) / f"hugo-{len(rows)}"  # a new folder: nothing deleted meanwhile
-                    row["hugo"] = child([str(hugo), "--quiet", "--destination", str(dest)], cwd=args.corpus / "hugo")
+                    row["hugo"] = timed([str(hugo), "--quiet", "--destination", str(dest)], args.corpus / "hugo")
                 print(json.dumps(row), flush=True)
-                rows.append(row)  # type: ignore[arg-type]
+                rows.append(row)
                 time.sleep(max(0.0, args.every - (time.monotonic() - began)))
         except KeyboardInterrupt:
             pass
