@@ -308,10 +308,11 @@ def _build(root: Path, options: BuildOptions, session: Session | None) -> BuildR
     if posts_cache.bodies.dirty:  # bodies made again for outputs (the cache had lost them)
         posts_cache.bodies.save(posts_cache.entries)
     summary = (len(outputs), len(views), len(content.pages), tuple(found_warnings))
-    cache.save_manifest(config, dest, cache.Manifest(inputs, records, summary, outputs.groups))
+    written = cache.Manifest(inputs, records, summary, outputs.groups)
+    cache.save_manifest(config, dest, written)
     cards.prune(config)  # kept card drawings no output of this build uses
     if session is not None:
-        session.manifests[dest] = cache.Manifest(inputs, records, summary, outputs.groups)
+        session.manifests[dest] = written  # never changed in place: serve replaces it
         session.last = data
     clock.phase("write")
     clock.total()
