@@ -1,5 +1,5 @@
 """Entry point for ``python -m kowp_site``."""
 
-from kowp_site.cli import main
+from kowp_site.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

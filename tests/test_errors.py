@@ -160,6 +160,27 @@ def test_missing_root_is_a_usage_error(tmp_path, capsys):
     assert "is not a folder" in capsys.readouterr().err
 
 
+def test_the_command_exits_with_mains_code_and_its_leftovers_frozen(tmp_path, capsys, monkeypatch):
+    """``kowp-site`` and ``python -m kowp_site`` run cli.console: main's exit code, and what the
+    command left moved out of the collector's reach, so the process's end does not walk it."""
+    import gc
+    import sys
+    import tomllib
+
+    from kowp_site import cli
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert scripts["project"]["scripts"]["kowp-site"] == "kowp_site.cli:console"
+    monkeypatch.setattr(sys, "argv", ["kowp-site", "build", "--root", str(tmp_path / "nope")])
+    assert gc.get_freeze_count() == 0
+    try:
+        assert cli.console() == 2
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "is not a folder" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("gap", ["", "\n", "\n\n\n"])
 def test_body_line_points_at_the_first_body_line(site, gap):
     from kowp_site.site import content as content_mod
