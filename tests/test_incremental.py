@@ -606,6 +606,70 @@ def test_search_rewrites_only_the_shards_whose_terms_changed(blog, tmp_path, mon
     assert changed_rows == ["2026/08/post-4/"] and new_rows[3][4] == "본문 4. 새낱말 링크"  # its summary
 
 
+def test_an_edit_makes_only_the_search_files_it_changes_and_a_big_change_makes_them_all(blog, tmp_path, monkeypatch):
+    """An edit patches the kept index while the outputs are declared: each index file is keyed by
+    its own bytes, so only the shards whose bytes the edit changed (and meta.json) are made.
+    More changed posts than groups.PATCH_NOW: every index file reads every post and is made."""
+    import json
+
+    from kowp_site.search import index as search_index
+    from kowp_site.site import groups
+
+    monkeypatch.setattr(search_index, "DOCS_PER_SHARD", 1)  # 8 shards for 7 posts
+    options = BuildOptions(output=tmp_path / "eight-shards")
+    build(blog.root, options)
+    made: list[str] = []
+    real_make = output.OutputSet.make
+
+    def record() -> None:
+        monkeypatch.setattr(output.OutputSet, "make", lambda self, path: made.append(path) or real_make(self, path))
+
+    def index_files(out: Path) -> dict[str, bytes]:
+        return {
+            f"search/{p.relative_to(out / 'search').as_posix()}": p.read_bytes()
+            for p in sorted((out / "search").rglob("*.json"))
+            if "docs" not in p.parts
+        }
+
+    def edit(body: str) -> tuple[set[str], set[str]]:
+        """The index files made by an edit, and those whose bytes it changed."""
+        before = index_files(options.output)
+        made.clear()
+        blog.post(
+            "post-4",
+            en={"date": "2026-08-04T10:00:00+00:00", "categories": ("Releases",)},
+            ko={"title": "글 4", "translated": "2026-09-04", "body": body},
+        )
+        out = build(blog.root, options).output
+        found = {p for p in made if p.startswith("search/") and not p.startswith("search/docs/")}
+        after = index_files(out)
+        assert tree(out) == clean_build(blog.root, tmp_path, options)
+        assert before.keys() == after.keys()
+        return found, {p for p in after if after[p] != before[p]}
+
+    record()
+    shards = json.loads((options.output / "search" / "meta.json").read_text())["shards"]
+    everything = {"search/meta.json", *(f"search/index/{n}.json" for n in range(shards))}
+    # The first build made the index whole: its files were keyed by the posts they read, so the
+    # first edit makes every one again, keyed by its bytes from then on.
+    assert edit("본문 4. 첫 편집.\n")[0] == everything
+    for body in ("본문 4. 새낱말 [링크](../post-1/)\n", "본문 4. 새낱말 [링크](../post-1/)\n\n둘째 문단.\n"):
+        found, changed = edit(body)
+        assert found == changed | {"search/meta.json"}
+        new_shards = {f"search/index/{search_index.shard_of(t, shards)}.json" for t in ("새낱", "둘째")}
+        assert changed & new_shards and len(changed) < shards
+    monkeypatch.setattr(groups, "PATCH_NOW", 0)  # as a change of more posts than that
+    assert edit("본문 4. 새낱말 [링크](../post-1/)\n")[0] == everything
+    monkeypatch.undo()  # back to patching at once, from the index the big change kept
+    monkeypatch.setattr(search_index, "DOCS_PER_SHARD", 1)
+    record()
+    # Keyed by the posts again after the big change: the next edit makes them all, the one after
+    # only those it changes.
+    assert edit("본문 4. 다른 말.\n")[0] == everything
+    found, changed = edit("본문 4. 또 다른 말.\n")
+    assert found == changed | {"search/meta.json"} and len(changed) < shards
+
+
 def test_search_terms_cache_is_used_and_a_broken_one_is_rebuilt(blog, tmp_path, monkeypatch):
     from kowp_site.search import outputs as search_outputs
     from kowp_site.site import cache

@@ -4,7 +4,8 @@ One folder per language and site settings under ``.kowp-cache/build/search/`` (d
 delete), in files small enough that a one-post edit reads and writes only what it touches:
 
 - ``state.marshal``: :data:`KEPT_FORMAT`, the language, each document's post path, key and
-  length by number, and the CRC-32 of each shard's bytes (a few hundred KB for 5,000 posts);
+  length by number, and each shard's size, CRC-32 (checked when read) and digest (what the
+  shard's output is keyed by: see :attr:`Store.kept`), a few hundred KB for 5,000 posts;
 - ``index/<n>.json``: shard ``n`` as the site has it, checked against its CRC when read;
 - ``terms/<YYYY-MM>.marshal``: ``{post key: Record}`` for the posts of one month (their terms).
 
@@ -30,7 +31,7 @@ from kowp_site.search.index import Record, index_files
 from kowp_site.search.patch import Previous, changes, fresh, patched
 from kowp_site.site.output import write_fd
 
-KEPT_FORMAT = 2  # the layout of these files; another number and the kept files are ignored
+KEPT_FORMAT = 3  # the layout of these files; another number and the kept files are ignored
 KEEP_FOLDERS = 4  # the newest kept indexes (production, preview, a setting tried and undone)
 LEGACY = ("terms-*.marshal", "index-*.marshal")  # the one-file layout of KEPT_FORMAT 1
 _MONTH = re.compile(r"\d{4}/\d{2}/")
@@ -93,13 +94,14 @@ class Store:
         self.folder = folder
         self.months: dict[str, dict[str, Record]] = {}  # the terms files read, as read
         self.sums: list[int] = []  # the CRC-32 of each shard as kept
+        self.kept: Previous | None = None  # the index as this store keeps it now, once made or patched
 
     def load(self) -> Previous | None:
         """The kept index, or None when a file of it is missing, damaged or of another format."""
         try:
             state = marshal.loads(read(self.folder / "state.marshal") or b"")
-            version, language, paths, keys, lengths, sizes, sums = state
-            if version != KEPT_FORMAT or not (len(paths) == len(keys) == len(lengths)):
+            version, language, paths, keys, lengths, sizes, sums, digests = state
+            if version != KEPT_FORMAT or not (len(paths) == len(keys) == len(lengths)) or len(digests) != len(sizes):
                 return None
             dumped = read_shards(self.folder, sizes)
         except (EOFError, ValueError, TypeError):
@@ -107,7 +109,7 @@ class Store:
         if dumped is None or list(map(zlib.crc32, dumped)) != sums:
             return None
         self.sums = sums
-        return Previous(language, paths, keys, lengths, dumped)
+        return Previous(language, paths, keys, lengths, dumped, digests)
 
     def save(self, kept: Previous, shards: Iterable[int]) -> None:
         """The state of ``kept`` and the bytes of its ``shards`` (the others are on disk already)."""
@@ -116,7 +118,7 @@ class Store:
             write_atomically(self.folder / "index" / f"{n}.json", kept.dumped[n])
             sums[n] = zlib.crc32(kept.dumped[n])
         sizes = list(map(len, kept.dumped))
-        state = (KEPT_FORMAT, kept.language, kept.paths, kept.keys, kept.lengths, sizes, sums)
+        state = (KEPT_FORMAT, kept.language, kept.paths, kept.keys, kept.lengths, sizes, sums, kept.digests)
         write_atomically(self.folder / "state.marshal", marshal.dumps(state))  # last: it names the shards' bytes
         prune(self.folder.parent)
 
@@ -198,9 +200,19 @@ def kept_index(
     records = [store.record(path, key) or analyse(i) for i, (path, key) in enumerate(zip(paths, keys, strict=True))]
     files = index_files(records, language)
     store.keep_records(paths, keys, dict(enumerate(records)), {month_of(path) for path in paths})
-    kept = fresh(language, paths, keys, records, files)
+    kept = store.kept = fresh(language, paths, keys, records, files)
     store.save(kept, range(len(kept.dumped)))
     return files
+
+
+def patched_index(
+    store: Store, language: str, paths: list[str], keys: list[str], analyse: Callable[[int], Record], most: int
+) -> dict[str, bytes] | None:
+    """The index files of :func:`kept_index` when the kept index is patched by at most ``most``
+    changed documents (an edit: cheap enough to do at once); None otherwise, having analysed and
+    written nothing."""
+    previous = store.load()
+    return patch_kept(store, previous, language, paths, keys, analyse, most) if previous is not None else None
 
 
 def patch_kept(
@@ -210,15 +222,20 @@ def patch_kept(
     paths: list[str],
     keys: list[str],
     analyse: Callable[[int], Record],
+    most: int | None = None,
 ) -> dict[str, bytes] | None:
     """The index files patched from ``previous``, and the changes kept; None when it cannot be
-    patched (see :func:`~kowp_site.search.patch.changes`) or the old terms of a changed post are lost."""
+    patched (see :func:`~kowp_site.search.patch.changes`), the old terms of a changed post are
+    lost, or more than ``most`` documents changed."""
     numbers = changes(previous, language, paths, keys)
+    if numbers is not None and most is not None and len(numbers) > most:
+        return None
     old = old_records(store, previous, numbers) if numbers is not None else None
     if numbers is None or old is None:
         return None
     new = {i: store.record(paths[i], keys[i]) or analyse(i) for i in numbers}
     files, kept, touched = patched(previous, paths, keys, new, old)
+    store.kept = kept
     if numbers:
         store.replace_records(paths, keys, previous.keys, new)
         store.save(kept, touched)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
@@ -24,8 +24,9 @@ from kowp_site.search.index import (
     document_files,
     file_names,
 )
-from kowp_site.search.kept import Store, kept_index
+from kowp_site.search.kept import Store, kept_index, patched_index
 from kowp_site.site import cache
+from kowp_site.site.output import digest
 
 if TYPE_CHECKING:
     from kowp_site.site.config import Config
@@ -43,10 +44,13 @@ class SearchOutputs:
 
     A documents file reads only its own posts (their number follows from where they are in the
     list, so the same posts in the same places give the same file); meta.json and every shard read
-    all published posts (terms and numbering).
+    all published posts (terms and numbering). When the index was patched while the outputs were
+    declared (an edit), ``digests`` holds the digest of meta.json's and every shard's bytes: all
+    that those files depend on, so only the shards the edit changed have another key.
     """
 
     files: dict[str, tuple[Callable[[], bytes], Sequence[PostView]]]
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 def body_text(sanitized_html: str) -> str:
@@ -105,9 +109,30 @@ class LazyIndex:
             return build_index([self.document(v) for v in self.posts], language)
         # The previous build's index and each post's terms are kept in the build cache: an edit
         # analyses one post and patches the shards its terms are in (see kowp_site.search.kept).
-        store = Store(cache.cache_root(self.config) / "search" / f"{language}-{self.cache_name[:16]}")
-        paths = [v.post.key.path for v in self.posts]
-        return kept_index(store, language, paths, list(self.post_keys), self.analyse)
+        return kept_index(self.store, language, self.paths, list(self.post_keys), self.analyse)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(cache.cache_root(self.config) / "search" / f"{self.config.language}-{self.cache_name[:16]}")
+
+    @cached_property
+    def paths(self) -> list[str]:
+        return [v.post.key.path for v in self.posts]
+
+    def digests_now(self, most: int) -> dict[str, str] | None:
+        """The digest of meta.json and of every shard, when the kept index is patched now by at
+        most ``most`` changed posts (:attr:`files` is then that index); None otherwise, and the
+        index is made when a file of it is first asked for (in a worker, for a big change)."""
+        if self.post_keys is None or most <= 0:
+            return None
+        files = patched_index(self.store, self.config.language, self.paths, list(self.post_keys), self.analyse, most)
+        kept = self.store.kept
+        if files is None or kept is None:
+            return None
+        self.files = files
+        found = {f"index/{n}.json": shard for n, shard in enumerate(kept.digests)}
+        found["meta.json"] = digest(files["meta.json"])
+        return found
 
     def analyse(self, number: int) -> Record:
         """The terms of document ``number``, from its body."""
@@ -128,12 +153,15 @@ def site_outputs(
     whole: Callable[[PostView], PostView],
     post_keys: Sequence[str] | None = None,
     cache_name: str = "",
+    patch_now: int = 0,
 ) -> SearchOutputs:
     """The index files of ``published`` (views, newest first as the build orders them).
 
     ``post_keys`` (one per post of ``published``) name what each post's terms depend on; with
     them, the terms of unchanged posts come from the build cache (a file named after
-    ``cache_name``, the key of the site's settings) instead of their bodies.
+    ``cache_name``, the key of the site's settings) instead of their bodies, and when at most
+    ``patch_now`` posts changed, the kept index is patched at once and its files' digests
+    returned (see :class:`SearchOutputs`).
     """
     oldest_first = tuple(reversed(published))
     keys = list(reversed(post_keys)) if post_keys is not None else None
@@ -145,7 +173,8 @@ def site_outputs(
             files[PREFIX + name] = (partial(lazy.documents_file, k), oldest_first[k * CHUNK : (k + 1) * CHUNK])
         else:
             files[PREFIX + name] = (partial(lazy.file, name), oldest_first)
-    return SearchOutputs(files)
+    digests = lazy.digests_now(patch_now) or {}
+    return SearchOutputs(files, {PREFIX + name: found for name, found in digests.items()})
 
 
 def search_page(t: Templates) -> str:

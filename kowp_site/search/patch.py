@@ -35,6 +35,7 @@ from kowp_site.search.index import (
     shard_count,
     shard_of,
 )
+from kowp_site.site.output import digest
 
 MAX_CHANGED_SHARE = 0.2  # more changed posts than this share of all: a fresh build is as fast
 # A postings string's characters -> their values (0-63), and a one-digit gap -> the step to the next document.
@@ -51,6 +52,7 @@ class Previous:
     keys: list[str]  # what each document's terms were made from (see LazyIndex.post_keys)
     lengths: list[int]  # each document's length in terms, as meta.json lists them
     dumped: list[bytes]  # each shard's file bytes
+    digests: list[str]  # each shard's digest (kowp_site.site.output.digest): what its output's key is made of
 
 
 def gap_code(gap: int) -> str:
@@ -126,7 +128,7 @@ def weights(record: Record) -> dict[str, int]:
 def fresh(language: str, paths: list[str], keys: list[str], records: list[Record], files: dict[str, bytes]) -> Previous:
     """What to keep of a fresh build's index (``files``, made from ``records``)."""
     dumped = [files[f"index/{n}.json"] for n in range(shard_count(len(records)))]
-    return Previous(language, list(paths), list(keys), [r[0] for r in records], dumped)
+    return Previous(language, list(paths), list(keys), [r[0] for r in records], dumped, list(map(digest, dumped)))
 
 
 def changes(
@@ -187,4 +189,7 @@ def patched(
     files = {f"index/{n}.json": data for n, data in enumerate(dumped)}
     files["meta.json"] = meta_file(previous.language, shards_n, lengths)
     touched = sorted(n for n in tables if dumped[n] != previous.dumped[n])
-    return files, Previous(previous.language, list(paths), list(keys), lengths, dumped), touched
+    digests = list(previous.digests)
+    for n in touched:
+        digests[n] = digest(dumped[n])
+    return files, Previous(previous.language, list(paths), list(keys), lengths, dumped, digests), touched

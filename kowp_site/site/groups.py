@@ -280,15 +280,26 @@ def search(data: SiteData) -> Iterator[Output]:
         settings = cache.hash_text(data.settings, "search terms")
         digests = data.post_digests
         term_keys = cache.hashes_after(settings, [digests.get(p, "") for p in data.published_names])
-    found = search_mod.site_outputs(data.config, data.published, data.whole, term_keys, settings)
+    found = search_mod.site_outputs(data.config, data.published, data.whole, term_keys, settings, PATCH_NOW)
     names: dict[int, list[str]] = {}  # id(posts read) -> their key paths: most files read all posts
     for path, (make, reads) in found.files.items():
+        # Every file but the documents files is cut from one index, made once per process.
+        together = "" if path.startswith(search_mod.PREFIX + "docs/") else "search index"
+        shard = found.digests.get(path)
+        if shard is not None:  # patched for an edit: its bytes are known, and all that it reads
+            yield Output(path, make, Reads(values=("search index", shard)), "search", together)
+            continue
         read = names.get(id(reads))
         if read is None:
             read = names[id(reads)] = [v.post.key.path for v in reads]
-        # Every file but the documents files is cut from one index, made once per process.
-        together = "" if path.startswith(search_mod.PREFIX + "docs/") else "search index"
         yield Output(path, make, Reads(posts=read), "search", together)
+
+
+# At most this many changed published posts: the search index is patched while the outputs are
+# declared, so each of its files is keyed by its own bytes and only the shards that changed are
+# made and compared (an edit changes a few of 512). More, and the index is made with the outputs,
+# in a worker beside the others.
+PATCH_NOW = 96
 
 
 def cards(data: SiteData) -> Iterator[Output]:
