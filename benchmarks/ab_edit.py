@@ -40,7 +40,8 @@ if sys.argv[2]:
     size = tuple(int(n) for n in sys.argv[2].split(","))
     cards.image_size = lambda path: size
 from kowp_site import cli
-sys.exit(cli.main(["build", "--root", sys.argv[1]]))
+sys.argv = ["kowp-site", "build", "--root", sys.argv[1]]
+sys.exit(cli.console())  # ends as the kowp-site command does
 """
 
 

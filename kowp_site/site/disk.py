@@ -108,11 +108,10 @@ class FolderMemo:
             return self._listed(folder, None)
         known = self.known.get(folder)
         if known is not None and known[0] == st.st_mtime_ns and known[1] == st.st_ino:
+            prefix = folder + os.sep  # the names are a listing's: plain names, so no os.path.join
             try:
                 return tuple(
-                    (name, f.st_size, f.st_mtime_ns, f.st_ino)
-                    for name in known[2]
-                    for f in (os.stat(os.path.join(folder, name)),)
+                    [(name, f.st_size, f.st_mtime_ns, f.st_ino) for name in known[2] for f in (os.stat(prefix + name),)]
                 )
             except OSError:  # a known file went away although the folder did not change: list it
                 pass
