@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from kowp_site.site import card_drawing, card_fonts, card_glyphs, card_png
-from kowp_site.site.card_drawing import Spec
+from kowp_site.site.card_spec import Spec
 from tests.conftest import korean_font_found
 
 needs_font = pytest.mark.skipif(not korean_font_found(), reason="no Korean font: install fonts-noto-cjk")

@@ -229,6 +229,36 @@ def test_a_build_decides_again_only_the_cards_of_posts_whose_front_matter_change
     assert tree(out) == clean_build(site.root, tmp_path)
 
 
+_DRAWING_LOADED = """
+import sys
+from kowp_site.cli import main
+code = main(["build", "--root", sys.argv[1], "--output", sys.argv[2]])
+print(code, sorted(m for m in ("kowp_site.site.card_drawing", "kowp_site.site.card_glyphs", "kowp_site.site.card_png") if m in sys.modules))
+"""
+
+
+@needs_font
+def test_a_build_that_draws_no_card_does_not_load_the_drawing_code(site, tmp_path):
+    """The drawing modules are imported when a card is drawn and not otherwise: a later build
+    after an edit of a body (no card drawn) leaves them out, which is part of a one-post edit's cost."""
+    import subprocess
+    import sys
+
+    site.post("post", ko={"title": "글 제목", "translated": "2026-08-20"})
+    out = tmp_path / "out"
+
+    def loaded() -> str:
+        command = [sys.executable, "-c", _DRAWING_LOADED, str(site.root), str(out)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+
+    drawing = "['kowp_site.site.card_drawing', 'kowp_site.site.card_glyphs', 'kowp_site.site.card_png']"
+    assert loaded() == f"0 {drawing}"  # the first build draws the card
+    site.post("post", ko={"title": "글 제목", "translated": "2026-08-20", "body": "새 본문.\n"})
+    assert loaded() == "0 []"
+    assert "새 본문." in (out / "2026/08/post/index.html").read_text(encoding="utf-8")
+    assert _opened((out / "2026/08/post/card.png").read_bytes()).size == (card_drawing.WIDTH, card_drawing.HEIGHT)
+
+
 @needs_font
 def test_the_letters_found_drawn_are_kept_so_a_later_build_opens_no_font_for_them(site, tmp_path, monkeypatch):
     site.post("post", ko={"title": "글 제목", "translated": "2026-08-20"})
@@ -456,7 +486,7 @@ def test_a_cards_digest_follows_the_bytes_of_every_cards_module(monkeypatch, tmp
     """An edit to the font choice or the drawing (not only to cards.py) gives every card a new
     digest, so a kept drawing of the old code is never reused."""
     modules = sorted(p.name for p in Path(cards.__file__).parent.glob("card*.py"))
-    assert modules == ["card_drawing.py", "card_fonts.py", "card_glyphs.py", "card_png.py", "cards.py"]
+    assert modules == ["card_drawing.py", "card_fonts.py", "card_glyphs.py", "card_png.py", "card_spec.py", "cards.py"]
     assert sorted(Path(source).name for source in cards._CODE) == modules
     cards._code_identity.cache_clear()
     before = cards._code_identity()
@@ -476,7 +506,7 @@ def test_a_cards_digest_is_the_hash_of_everything_it_shows():
     any change another (and its value is the hash of the repr of all of them)."""
     import hashlib
 
-    from kowp_site.site.card_drawing import FORMAT, Spec
+    from kowp_site.site.card_spec import FORMAT, Spec
 
     colours = (("bg", "#ffffff"), ("fg", "#111111"))
     identity = ("/fonts/a.otf", 123, 456, "code", "11.0", "2.13")

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from kowp_site.site.card_fonts import Fonts
 from kowp_site.site.card_glyphs import Letters, letters
 from kowp_site.site.card_png import encode
-
-WIDTH, HEIGHT = 1200, 630
-FORMAT = 2  # raise when the drawing changes in a way the cards' modules' bytes do not show
+from kowp_site.site.card_spec import HEIGHT, WIDTH, Spec
 
 PAD = 72
 TITLE_SIZES = (68, 60, 52, 46)  # the largest whose wrapped title fits the title area wins
@@ -23,32 +18,6 @@ META_SIZE = 30
 
 INKS = ("fg", "muted", "accent", "border")  # the colours drawn on the background, 64 shades each
 SHADES = 64
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Everything one card shows and how: its bytes follow from this alone."""
-
-    title: str
-    categories: str
-    date: str
-    site: str
-    colours: tuple[tuple[str, str], ...]
-    fonts: Fonts
-    identity: tuple[object, ...]  # of the font files, Pillow and the cards' modules
-
-    @property
-    def digest(self) -> str:
-        """The hash of ``repr((FORMAT, title, categories, date, site, colours, identity))``; the
-        repr of the last two, the same for every card of a build, is made once."""
-        head = f"({FORMAT!r}, {self.title!r}, {self.categories!r}, {self.date!r}, {self.site!r}, "
-        text = head + _shared_repr(self.colours, self.identity)
-        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-@functools.lru_cache(maxsize=8)
-def _shared_repr(colours: tuple[tuple[str, str], ...], identity: tuple[object, ...]) -> str:
-    return f"{colours!r}, {identity!r})"
 
 
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:

@@ -16,8 +16,9 @@ timestamp or other metadata in the PNG). Drawing costs a millisecond or two, so 
 kept in ``.kowp-cache/build/cards/<digest>.png`` under the digest of everything it shows: a build
 with a restored cache (a CI deploy) draws none again. Pillow is imported only when a card is drawn
 or a font is opened; what the build's cache key needs (:func:`signature`) is a stat of the font.
-The fonts are found in :mod:`kowp_site.site.card_fonts` and drawn in :mod:`kowp_site.site.card_drawing`
-(each letter once per process, :mod:`kowp_site.site.card_glyphs`; the PNG file, :mod:`kowp_site.site.card_png`).
+The fonts are found in :mod:`kowp_site.site.card_fonts`, what a card shows is a
+:class:`kowp_site.site.card_spec.Spec`, and it is drawn in :mod:`kowp_site.site.card_drawing` (each letter
+once per process, :mod:`kowp_site.site.card_glyphs`; the PNG file, :mod:`kowp_site.site.card_png`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kowp_site.errors import Problem
-from kowp_site.site import card_drawing, card_fonts, card_glyphs, card_png
-from kowp_site.site.card_drawing import FORMAT, HEIGHT, WIDTH, Spec, draw
+from kowp_site.site import card_fonts
 from kowp_site.site.card_fonts import find_fonts, missing
+from kowp_site.site.card_spec import FORMAT, HEIGHT, WIDTH, Spec
 from kowp_site.site.config import Config
 
 if TYPE_CHECKING:
@@ -139,7 +140,10 @@ def spec_of(config: Config, post: Post, colours: tuple[tuple[str, str], ...] | N
 
 
 # The source files whose bytes a card follows.
-_CODE = (__file__, card_fonts.__file__, card_drawing.__file__, card_glyphs.__file__, card_png.__file__)
+_CODE = tuple(
+    str(Path(__file__).with_name(f"{name}.py"))
+    for name in ("cards", "card_fonts", "card_spec", "card_drawing", "card_glyphs", "card_png")
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -386,6 +390,14 @@ def seed_letters(config: Config, settings: str) -> None:
     letters = _kept(cache_dir(config).parent / LETTERS_FILE, _decisions_header(settings), str)
     if letters:
         card_fonts.drawn_letters(fonts).update(letters)
+
+
+def draw(spec: Spec) -> bytes:
+    """The card's PNG, drawn (:mod:`kowp_site.site.card_drawing`, imported only when a card is drawn:
+    a build that draws none, as a one-post edit, does not load the drawing code)."""
+    from kowp_site.site import card_drawing
+
+    return card_drawing.draw(spec)
 
 
 def make(spec: Spec, cache: Path | None) -> bytes:
