@@ -97,6 +97,19 @@ def published_views():
              and e.post.translation.status == "published" and e.post.key.path in bodies]
     whole = {v.post.key.path: dataclasses.replace(v, html=bodies[v.post.key.path].html) for v in views}
     return site, views, whole
+def published_specs():
+    # every published post's card, or "nan" printed and the part ended when no font draws them
+    from kowp_site.site import cards, config
+    site, _ = config.load(root)
+    light, _ = entries()
+    colours = cards.theme_colours(site)
+    specs = [cards.spec_of(site, e.post, colours) for e in light.values()
+             if e.post is not None and e.post.translation and e.post.translation.status == "published"]
+    specs = [s for s in specs if s is not None]
+    if not specs:
+        print("nan")
+        raise SystemExit
+    return specs
 def timed(each, items):
     # prints the CPU seconds of each(item) for every item
     t = time.process_time()
@@ -158,16 +171,7 @@ for i, size in enumerate(sizes):
 print(time.process_time() - t)
 """,
     "cards": """
-from kowp_site.site import cards, config
-site, _ = config.load(root)
-light, _ = entries()
-colours = cards.theme_colours(site)
-specs = [cards.spec_of(site, e.post, colours) for e in light.values()
-         if e.post is not None and e.post.translation and e.post.translation.status == "published"]
-specs = [s for s in specs if s is not None]
-if not specs:
-    print("nan")
-    raise SystemExit
+specs = published_specs()
 from kowp_site.site.card_drawing import draw
 draw(specs[0])
 timed(draw, specs)
@@ -182,16 +186,8 @@ timed(lambda doc: analyse_document(doc, site.language), documents)
 """,
     # The library calls under cards and search (see the module's docstring).
     "cards_zlib": """
-from kowp_site.site import card_png, cards, config
-site, _ = config.load(root)
-light, _ = entries()
-colours = cards.theme_colours(site)
-specs = [cards.spec_of(site, e.post, colours) for e in light.values()
-         if e.post is not None and e.post.translation and e.post.translation.status == "published"]
-specs = [s for s in specs if s is not None]
-if not specs:
-    print("nan")
-    raise SystemExit
+from kowp_site.site import card_png
+specs = published_specs()
 from kowp_site.site.card_drawing import draw
 rows, scanlines = [], card_png._rows
 card_png._rows = lambda *band: rows.append(scanlines(*band)) or rows[-1]  # every drawn band, as written
