@@ -97,6 +97,12 @@ def published_views():
              and e.post.translation.status == "published" and e.post.key.path in bodies]
     whole = {v.post.key.path: dataclasses.replace(v, html=bodies[v.post.key.path].html) for v in views}
     return site, views, whole
+def published_documents():
+    # what the search index reads of every published post, as the build gives it
+    from kowp_site.search.outputs import LazyIndex
+    site, views, whole = published_views()
+    index = LazyIndex(site, views, lambda v: whole[v.post.key.path])
+    return site, [index.document(v) for v in views]
 def published_specs():
     # every published post's card, or "nan" printed and the part ended when no font draws them
     from kowp_site.site import cards, config
@@ -178,10 +184,7 @@ timed(draw, specs)
 """,
     "search": """
 from kowp_site.search.index import analyse_document
-from kowp_site.search.outputs import LazyIndex
-site, views, whole = published_views()
-index = LazyIndex(site, views, lambda v: whole[v.post.key.path])
-documents = [index.document(v) for v in views]
+site, documents = published_documents()
 timed(lambda doc: analyse_document(doc, site.language), documents)
 """,
     # The library calls under cards and search (see the module's docstring).
@@ -197,11 +200,8 @@ timed(card_png._deflated, rows)  # the background bands are deflated once a proc
 """,
     "search_words": """
 from collections import Counter
-from kowp_site.search.outputs import LazyIndex
 from kowp_site.search.tokenize import chunks
-site, views, whole = published_views()
-index = LazyIndex(site, views, lambda v: whole[v.post.key.path])
-documents = [index.document(v) for v in views]
+site, documents = published_documents()
 timed(lambda doc: (Counter(chunks(doc.text)), Counter(chunks(doc.title))), documents)
 """,
 }
@@ -257,12 +257,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch_root, ignore_errors=True)
         trash.empty()
     medians = {name: statistics.median(runs) for name, runs in figures.items()}
-    print(f"{'part':<10} {'median CPU s':>13}  runs")
+    print(f"{'part':<12} {'median CPU s':>13}  runs")
     for name, runs in figures.items():
-        print(f"{name:<10} {medians[name]:>13.3f}  {', '.join(f'{r:.3f}' for r in runs)}")
+        print(f"{name:<12} {medians[name]:>13.3f}  {', '.join(f'{r:.3f}' for r in runs)}")
     library = sum(medians[name] for name in LIBRARY)
-    own = sum(medians[name] for name in OWN if medians[name] == medians[name])  # nan: no font
-    under = sum(medians[name] for name in UNDER_OWN if medians[name] == medians[name])
+
+    def known(names: tuple[str, ...]) -> float:  # a part without a font to draw with printed nan
+        return sum(medians[name] for name in names if medians[name] == medians[name])
+
+    own, under = known(OWN), known(UNDER_OWN)
     print(
         f"library parts: {library:.2f} CPU s; with cards and search: {library + own:.2f} CPU s;"
         f" with only the library calls under them: {library + under:.2f} CPU s"
